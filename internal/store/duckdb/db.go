@@ -1,0 +1,112 @@
+// Package duckdb is the embedded store: events, people and metadata in
+// one DuckDB database file inside the data folder. Only one process can
+// open the file, so the server owns it and every other command goes
+// through the server's API.
+package duckdb
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"log/slog"
+	"sync"
+
+	duckdb "github.com/duckdb/duckdb-go/v2"
+)
+
+// Options configures Open.
+type Options struct {
+	// Path is the database file; "" opens an in-memory database.
+	Path string
+	// MemoryLimit caps DuckDB's memory, e.g. "512MB"; "" leaves the
+	// engine's default (80% of RAM).
+	MemoryLimit string
+	// Threads caps DuckDB's worker threads; 0 leaves the default.
+	Threads int
+	Logger  *slog.Logger
+}
+
+// DB is an open embedded store. It implements store.Events and the
+// metadata store.
+type DB struct {
+	sql  *sql.DB
+	conn *duckdb.Connector
+	log  *slog.Logger
+
+	// writeMu serialises event appends: each goes through a staging table
+	// and a deduplicating insert, and DuckDB allows one writer per table
+	// without conflicts.
+	writeMu sync.Mutex
+}
+
+// Open opens (creating if needed) the database and applies the schema.
+func Open(ctx context.Context, opt Options) (*DB, error) {
+	init := func(ex driver.ExecerContext) error {
+		// Never reach out to download an extension: fail at once instead.
+		stmts := []string{
+			"SET autoinstall_known_extensions = false",
+			"SET autoload_known_extensions = false",
+		}
+		if opt.MemoryLimit != "" {
+			stmts = append(stmts, "SET memory_limit = '"+opt.MemoryLimit+"'")
+		}
+		if opt.Threads > 0 {
+			stmts = append(stmts, fmt.Sprintf("SET threads = %d", opt.Threads))
+		}
+		for _, s := range stmts {
+			if _, err := ex.ExecContext(ctx, s, nil); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
+		}
+		return nil
+	}
+	conn, err := duckdb.NewConnector(opt.Path, init)
+	if err != nil {
+		return nil, fmt.Errorf("open duckdb %q: %w", opt.Path, err)
+	}
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db := &DB{sql: sql.OpenDB(conn), conn: conn, log: log}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	stmts := append(Schema(), metaSchema()...)
+	stmts = append(stmts,
+		"CREATE TABLE IF NOT EXISTS events_incoming AS "+
+			"SELECT * FROM events LIMIT 0",
+		// Rows left here by a crash were never acknowledged.
+		"DELETE FROM events_incoming",
+	)
+	for _, s := range stmts {
+		if _, err := db.sql.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("migrate: %w\n%s", err, s)
+		}
+	}
+	return nil
+}
+
+// SQL exposes the database for tests and the benchmark's direct queries.
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.sql.Close()
+	if cerr := db.conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+// Ping reports whether the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.sql.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}

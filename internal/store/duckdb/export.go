@@ -1,0 +1,273 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/backstory-dev/backstory/internal/store"
+)
+
+// sqlBuilder accumulates a query's text and its arguments in order.
+type sqlBuilder struct {
+	b    strings.Builder
+	args []any
+}
+
+func (s *sqlBuilder) add(text string, args ...any) {
+	s.b.WriteString(text)
+	s.args = append(s.args, args...)
+}
+
+// where writes the event selection shared by every export query: the
+// org, the time range, the segment's members and the event filter.
+func (s *sqlBuilder) where(q store.ExportQuery) {
+	s.add(" WHERE e.org_id = ?", string(q.Org))
+	if !q.Start.IsZero() {
+		s.add(" AND e.event_start >= ?", q.Start.UTC())
+	}
+	if !q.End.IsZero() {
+		s.add(" AND e.event_start < ?", q.End.UTC())
+	}
+	if q.People.SQL != "" {
+		s.add(" AND e.indv_id IN (" + q.People.SQL + ")")
+		s.args = append(s.args, q.People.Args...)
+	}
+	if q.EventFilter.SQL != "" {
+		s.add(" AND (" + q.EventFilter.SQL + ")")
+		s.args = append(s.args, q.EventFilter.Args...)
+	}
+}
+
+// propExpr reads a custom property out of a JSON props column, typed.
+// The key was validated by event.ParsePropKey, so it can be quoted into
+// the JSON path.
+func propExpr(col string, k event.PropKey) string {
+	path := `'$."` + k.String() + `"'`
+	raw := "json_extract(" + col + ", " + path + ")"
+	switch k.Type {
+	case event.TypeStr, event.TypeDate:
+		return "json_extract_string(" + col + ", " + path + ")"
+	case event.TypeInt:
+		return "TRY_CAST(" + raw + " AS BIGINT)"
+	case event.TypeReal:
+		return "TRY_CAST(" + raw + " AS DOUBLE)"
+	case event.TypeBool:
+		return "TRY_CAST(" + raw + " AS BOOLEAN)"
+	}
+	return "CAST(" + raw + " AS VARCHAR)"
+}
+
+func propsColumn(s event.PropScope, person string) string {
+	switch s {
+	case event.ScopeUser:
+		return person + ".props"
+	case event.ScopePage:
+		return "e.page_props"
+	}
+	return "e.evt_props"
+}
+
+// selectList writes the output columns of an event export.
+func eventSelect(cols []store.OutputColumn) (string, error) {
+	parts := make([]string, len(cols))
+	for i, c := range cols {
+		switch {
+		case c.Prop != nil:
+			parts[i] = propExpr(propsColumn(c.Prop.Scope, "p"), c.Prop.Key)
+		case c.Column != nil && c.Column.Source == event.FromPerson:
+			parts[i] = "p." + c.Column.DB
+		case c.Column != nil:
+			parts[i] = "e." + c.Column.DB
+		default:
+			return "", fmt.Errorf("output column %q has no source", c.Name)
+		}
+	}
+	return strings.Join(parts, ", "), nil
+}
+
+// ExportEvents streams the export's event rows, ordered by EventStart
+// then EventId, to fn.
+func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.RowFunc) error {
+	sel, err := eventSelect(q.Columns)
+	if err != nil {
+		return err
+	}
+	var s sqlBuilder
+	s.add("SELECT " + sel + " FROM events e LEFT JOIN people p" +
+		" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
+	s.where(q)
+	s.add(" ORDER BY e.event_start, e.event_id")
+	return db.stream(ctx, s, q.Columns, fn)
+}
+
+// individualExprs are the per-person aggregates of an individuals export,
+// by output column name, over the person's events in range (alias ev).
+var individualExprs = map[string]string{
+	"IndvId":              "m.indv_id",
+	"UserAppKey":          "p.uid",
+	"UserDisplayName":     "p.display_name",
+	"UserEmail":           "p.email",
+	"UserCreated":         "p.created",
+	"FirstEventStart":     "m.first_event_start",
+	"LastEventStart":      "m.last_event_start",
+	"NumSessions":         "m.num_sessions",
+	"NumPages":            "m.num_pages",
+	"NumEvents":           "m.num_events",
+	"TotalActiveDuration": "a.total_active_duration",
+	"LastPageUrl":         "m.last_page_url",
+	"LastBrowser":         "m.last_browser",
+	"LastDevice":          "m.last_device",
+	"LastOperatingSystem": "m.last_os",
+	"LastCountry":         "m.last_country",
+}
+
+func (db *DB) individualsQuery(q store.ExportQuery, count bool) (sqlBuilder, error) {
+	var s sqlBuilder
+	s.add("WITH ev AS (SELECT e.indv_id, e.session_id, e.page_id," +
+		" e.event_start, e.event_id, e.page_active_duration, e.page_url," +
+		" e.browser, e.device, e.os, e.country FROM events e")
+	s.where(q)
+	s.add(`), m AS (SELECT indv_id,
+  min(event_start) AS first_event_start,
+  max(event_start) AS last_event_start,
+  count(DISTINCT session_id) AS num_sessions,
+  count(DISTINCT page_id) AS num_pages,
+  count(*) AS num_events,
+  arg_max(page_url, (event_start, event_id)) AS last_page_url,
+  arg_max(browser, (event_start, event_id)) AS last_browser,
+  arg_max(device, (event_start, event_id)) AS last_device,
+  arg_max(os, (event_start, event_id)) AS last_os,
+  arg_max(country, (event_start, event_id)) AS last_country
+FROM ev GROUP BY indv_id),
+a AS (SELECT indv_id, sum(d)::BIGINT AS total_active_duration FROM (
+  SELECT indv_id, page_id, max(page_active_duration) AS d
+  FROM ev GROUP BY indv_id, page_id) GROUP BY indv_id)
+`)
+	if count {
+		s.add("SELECT count(*) FROM m")
+		return s, nil
+	}
+	parts := make([]string, len(q.Columns))
+	for i, c := range q.Columns {
+		switch {
+		case c.Prop != nil && c.Prop.Scope == event.ScopeUser:
+			parts[i] = propExpr("p.props", c.Prop.Key)
+		case c.Column != nil && individualExprs[c.Name] != "":
+			parts[i] = individualExprs[c.Name]
+		default:
+			return s, fmt.Errorf("column %q is not an individuals column", c.Name)
+		}
+	}
+	s.add("SELECT " + strings.Join(parts, ", ") + " FROM m" +
+		" LEFT JOIN a ON a.indv_id = m.indv_id" +
+		" LEFT JOIN people p ON p.org_id = ? AND p.indv_id = m.indv_id" +
+		" ORDER BY COALESCE(p.uid, CAST(m.indv_id AS VARCHAR)), m.indv_id")
+	s.args = append(s.args, string(q.Org))
+	return s, nil
+}
+
+// ExportIndividuals streams one row per person active in the range.
+func (db *DB) ExportIndividuals(ctx context.Context, q store.ExportQuery, fn store.RowFunc) error {
+	s, err := db.individualsQuery(q, false)
+	if err != nil {
+		return err
+	}
+	return db.stream(ctx, s, q.Columns, fn)
+}
+
+// CountExport counts the rows an export would write.
+func (db *DB) CountExport(ctx context.Context, q store.ExportQuery, individuals bool) (int64, error) {
+	var s sqlBuilder
+	if individuals {
+		var err error
+		if s, err = db.individualsQuery(q, true); err != nil {
+			return 0, err
+		}
+	} else {
+		s.add("SELECT count(*) FROM events e")
+		s.where(q)
+	}
+	var n int64
+	err := db.sql.QueryRowContext(ctx, s.b.String(), s.args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count export rows: %w", err)
+	}
+	return n, nil
+}
+
+// stream runs the query and hands each row to fn, converting driver values
+// to the kinds the encoders take.
+func (db *DB) stream(ctx context.Context, s sqlBuilder, cols []store.OutputColumn, fn store.RowFunc) error {
+	rows, err := db.sql.QueryContext(ctx, s.b.String(), s.args...)
+	if err != nil {
+		return fmt.Errorf("export query: %w", err)
+	}
+	defer rows.Close()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return fmt.Errorf("export query: %w", err)
+		}
+		for i, c := range cols {
+			vals[i] = convert(vals[i], c.Kind)
+		}
+		if err := fn(vals); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("export query: %w", err)
+	}
+	return nil
+}
+
+// convert normalises a scanned value: times to UTC, date properties
+// (stored as text) to instants, list properties to raw JSON bytes.
+func convert(v any, k event.Kind) any {
+	switch x := v.(type) {
+	case time.Time:
+		return x.UTC()
+	case string:
+		switch k {
+		case event.KindTime:
+			t, err := time.Parse(time.RFC3339Nano, x)
+			if err != nil {
+				return nil
+			}
+			return t.UTC()
+		case event.KindJSON:
+			return []byte(x)
+		}
+	case int32:
+		return int64(x)
+	}
+	return v
+}
+
+// PropKeys lists the stored property keys of a scope, sorted.
+func (db *DB) PropKeys(ctx context.Context, org event.OrgID, scope event.PropScope) ([]event.PropKey, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT key FROM prop_keys
+		WHERE org_id = ? AND scope = ? ORDER BY key`, string(org), string(scope))
+	if err != nil {
+		return nil, fmt.Errorf("list property keys: %w", err)
+	}
+	defer rows.Close()
+	var out []event.PropKey
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			return nil, err
+		}
+		if pk, ok := event.ParsePropKey(k); ok {
+			out = append(out, pk)
+		}
+	}
+	return out, rows.Err()
+}
