@@ -51,6 +51,8 @@ func newRootCmd() *cobra.Command {
 	root.AddCommand(
 		newServeCmd(),
 		newKeysCmd(),
+		newExportCmd(),
+		newImportCmd(),
 	)
 	return root
 }

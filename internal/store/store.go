@@ -140,3 +140,19 @@ type Meta interface {
 	ClaimOperation(ctx context.Context, now, until time.Time) (event.Operation, error)
 	ExpiredExports(ctx context.Context, now time.Time) ([]event.Operation, error)
 }
+
+// IdemRecord is the first answer given to a request with an
+// Idempotency-Key.
+type IdemRecord struct {
+	BodyHash string
+	Status   int
+	Response []byte
+}
+
+// Jobs stores v2 batch jobs and idempotency records.
+type Jobs interface {
+	SaveBatchJob(ctx context.Context, j event.BatchJob) error
+	BatchJob(ctx context.Context, org event.OrgID, id string) (event.BatchJob, error)
+	Idempotent(ctx context.Context, org event.OrgID, key string, since time.Time) (IdemRecord, error)
+	SaveIdempotent(ctx context.Context, org event.OrgID, key string, r IdemRecord, now time.Time) error
+}

@@ -1,0 +1,331 @@
+package segment
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/backstory-dev/backstory/internal/store"
+)
+
+// CompileOptions says where and when a definition is judged.
+type CompileOptions struct {
+	// Org scopes every table the queries read. Required.
+	Org event.OrgID
+	// Now is the clock relative ranges ("last 30d") resolve against.
+	// Required when the window is relative.
+	Now time.Time
+	// Location is the request's timezone; nil means the definition's
+	// timezone, whose default is UTC.
+	Location *time.Location
+	// Window, when set, replaces the definition's time range, as an
+	// export's segmentTimeRange does; a zero TimeRange is all time.
+	Window *TimeRange
+	// Dialect spells the SQL; nil is DuckDB.
+	Dialect Dialect
+}
+
+// Compiled is a definition turned into SQL for one org and window.
+type Compiled struct {
+	// People selects the members: one column, indv_id, each member once.
+	// It is a complete SELECT that may start with WITH.
+	People store.Query
+	// EventMatch is a boolean expression over the events table aliased e
+	// that holds for an event in the window matching a did filter or a
+	// sequence step (didNot and user criteria contribute none). Its SQL
+	// is empty when the definition has no such criterion.
+	EventMatch store.Query
+	// Start and End are the membership window, half-open; a zero value
+	// is unbounded.
+	Start, End time.Time
+	// Location is the timezone the definition was read in.
+	Location *time.Location
+}
+
+// Compile validates def and compiles it to SQL. Every value is a bound
+// parameter; only validated property keys are spelled into the SQL.
+func Compile(def *Definition, opt CompileOptions) (Compiled, error) {
+	if opt.Org == "" {
+		return Compiled{}, errors.New("compile segment: no org")
+	}
+	loc := opt.Location
+	if loc == nil {
+		var err error
+		if loc, err = LoadLocation(def.Timezone); err != nil {
+			return Compiled{}, wrapAt("timezone", err)
+		}
+	}
+	p, err := validate(def, loc)
+	if err != nil {
+		return Compiled{}, err
+	}
+
+	window := def.TimeRange
+	if opt.Window != nil {
+		window = *opt.Window
+	}
+	if window.Last != "" && opt.Now.IsZero() {
+		return Compiled{}, errors.New("compile segment: relative window " +
+			"without a clock")
+	}
+	start, end, err := window.Resolve(opt.Now, loc)
+	if err != nil {
+		return Compiled{}, err
+	}
+
+	c := &compiler{d: opt.Dialect, org: string(opt.Org),
+		start: ceilMicro(start), end: ceilMicro(end)}
+	if c.d == nil {
+		c.d = DuckDB
+	}
+	out := Compiled{Start: c.start, End: c.end, Location: loc}
+	out.People = c.people(p) // collects the filters EventMatch needs
+	out.EventMatch = c.eventMatch()
+	return out, nil
+}
+
+// ceilMicro rounds t up to the microsecond, the store's precision, so
+// that comparing stored times with it keeps its exact meaning.
+func ceilMicro(t time.Time) time.Time {
+	if u := t.Truncate(time.Microsecond); !u.Equal(t) {
+		return u.Add(time.Microsecond)
+	}
+	return t
+}
+
+// sqlw accumulates SQL text and its arguments in text order.
+type sqlw struct {
+	b    strings.Builder
+	args []any
+}
+
+func (w *sqlw) raw(parts ...string) {
+	for _, s := range parts {
+		w.b.WriteString(s)
+	}
+}
+
+// arg writes a placeholder and binds v to it.
+func (w *sqlw) arg(v any) {
+	w.b.WriteString("?")
+	w.args = append(w.args, v)
+}
+
+func (w *sqlw) add(q store.Query) {
+	w.b.WriteString(q.SQL)
+	w.args = append(w.args, q.Args...)
+}
+
+func (w *sqlw) query() store.Query {
+	return store.Query{SQL: w.b.String(), Args: w.args}
+}
+
+// compiler turns a plan into SQL.
+type compiler struct {
+	d          Dialect
+	org        string
+	start, end time.Time
+	ctes       []store.Query // named seq0, seq1, ...
+	matched    []*filter     // positive event filters, for EventMatch
+}
+
+// people writes the members query: people with an event in the window
+// for whom the criteria hold.
+func (c *compiler) people(p *plan) store.Query {
+	var body sqlw
+	body.raw("SELECT m.indv_id FROM (SELECT DISTINCT e.indv_id FROM ",
+		"events e WHERE ")
+	c.scope(&body, "e")
+	body.raw(" AND e.indv_id IS NOT NULL) m")
+	if len(p.nodes) > 0 {
+		body.raw(" WHERE ")
+		c.group(&body, p.match, p.nodes)
+	}
+
+	var w sqlw
+	for i, q := range c.ctes {
+		if i == 0 {
+			w.raw("WITH ")
+		} else {
+			w.raw(", ")
+		}
+		w.raw(fmt.Sprintf("seq%d AS (", i))
+		w.add(q)
+		w.raw(")")
+	}
+	if len(c.ctes) > 0 {
+		w.raw(" ")
+	}
+	w.add(body.query())
+	return w.query()
+}
+
+// scope writes the org and window test of an events alias.
+func (c *compiler) scope(w *sqlw, alias string) {
+	w.raw(alias, ".org_id = ")
+	w.arg(c.org)
+	c.window(w, alias)
+}
+
+// window writes " AND <alias>.event_start >= ? AND ... < ?" for the
+// bounded ends of the window.
+func (c *compiler) window(w *sqlw, alias string) {
+	if !c.start.IsZero() {
+		w.raw(" AND ", alias, ".event_start >= ")
+		w.arg(c.start.UTC())
+	}
+	if !c.end.IsZero() {
+		w.raw(" AND ", alias, ".event_start < ")
+		w.arg(c.end.UTC())
+	}
+}
+
+// group writes the criteria joined by AND (all) or OR (any).
+func (c *compiler) group(w *sqlw, match Match, nodes []*node) {
+	sep := " AND "
+	if match == MatchAny {
+		sep = " OR "
+	}
+	w.raw("(")
+	for i, n := range nodes {
+		if i > 0 {
+			w.raw(sep)
+		}
+		c.node(w, n)
+	}
+	w.raw(")")
+}
+
+// node writes a predicate over the member alias m.
+func (c *compiler) node(w *sqlw, n *node) {
+	switch n.kind {
+	case nodeGroup:
+		c.group(w, n.match, n.children)
+	case nodeUser:
+		c.user(w, n.cond)
+	case nodeDid:
+		c.matched = append(c.matched, n.filter)
+		w.raw("m.indv_id IN (SELECT e.indv_id FROM events e WHERE ")
+		c.scope(w, "e")
+		w.raw(" AND ")
+		c.filter(w, n.filter, "e")
+		c.count(w, n.count)
+		w.raw(")")
+	case nodeDidNot:
+		w.raw("m.indv_id NOT IN (SELECT e.indv_id FROM events e WHERE ")
+		c.scope(w, "e")
+		w.raw(" AND e.indv_id IS NOT NULL AND ")
+		c.filter(w, n.filter, "e")
+		w.raw(")")
+	case nodeSequence:
+		c.matched = append(c.matched, n.steps...)
+		c.sequence(w, n)
+	}
+}
+
+// count writes the HAVING of a did count.
+func (c *compiler) count(w *sqlw, n *count) {
+	if n == nil {
+		return
+	}
+	w.raw(" GROUP BY e.indv_id HAVING count(*) ")
+	switch {
+	case n.lo == n.hi:
+		w.raw("= ")
+		w.arg(n.lo)
+	case n.hi == math.MaxInt64:
+		w.raw(">= ")
+		w.arg(n.lo)
+	default:
+		w.raw("BETWEEN ")
+		w.arg(n.lo)
+		w.raw(" AND ")
+		w.arg(n.hi)
+	}
+}
+
+// user writes a user criterion. People fields test the person's row,
+// where a negative operator holds for a missing row too; first_seen and
+// last_seen test all their events; the activity fields hold when any
+// event in the window meets the condition.
+func (c *compiler) user(w *sqlw, cd *cond) {
+	not := ""
+	if cd.negate {
+		not = "NOT "
+	}
+	switch cd.field.src {
+	case srcPerson, srcPersonProp:
+		w.raw("m.indv_id ", not, "IN (SELECT p.indv_id FROM people p ",
+			"WHERE p.org_id = ")
+		w.arg(c.org)
+		w.raw(" AND ")
+		c.positive(w, cd, "p")
+		w.raw(")")
+	case srcFirstSeen, srcLastSeen:
+		w.raw("m.indv_id ", not, "IN (SELECT e.indv_id FROM events e ",
+			"WHERE e.org_id = ")
+		w.arg(c.org)
+		w.raw(" AND e.indv_id IS NOT NULL GROUP BY e.indv_id HAVING ")
+		c.positive(w, cd, "e")
+		w.raw(")")
+	default:
+		w.raw("m.indv_id IN (SELECT e.indv_id FROM events e WHERE ")
+		c.scope(w, "e")
+		w.raw(" AND ")
+		c.cond(w, cd, "e")
+		w.raw(")")
+	}
+}
+
+// filter writes an event filter over an events alias: TRUE when empty.
+func (c *compiler) filter(w *sqlw, f *filter, alias string) {
+	if f.eventType == "" && len(f.conds) == 0 {
+		w.raw("TRUE")
+		return
+	}
+	w.raw("(")
+	if f.eventType != "" {
+		w.raw(alias, ".event_type = ")
+		w.arg(f.eventType)
+	}
+	for i, cd := range f.conds {
+		if i > 0 || f.eventType != "" {
+			w.raw(" AND ")
+		}
+		c.cond(w, cd, alias)
+	}
+	w.raw(")")
+}
+
+// cond writes a condition on one row, negation included.
+func (c *compiler) cond(w *sqlw, cd *cond, alias string) {
+	if cd.negate {
+		w.raw("NOT COALESCE(")
+		c.positive(w, cd, alias)
+		w.raw(", FALSE)")
+		return
+	}
+	c.positive(w, cd, alias)
+}
+
+// eventMatch writes the EventMatch expression.
+func (c *compiler) eventMatch() store.Query {
+	if len(c.matched) == 0 {
+		return store.Query{}
+	}
+	var w sqlw
+	w.raw("(TRUE")
+	c.window(&w, "e")
+	w.raw(" AND (")
+	for i, f := range c.matched {
+		if i > 0 {
+			w.raw(" OR ")
+		}
+		c.filter(&w, f, "e")
+	}
+	w.raw("))")
+	return w.query()
+}
