@@ -104,8 +104,8 @@ func serve(ctx context.Context, c serveConfig) error {
 		base = scheme + "://" + c.Addr
 	}
 	exports := &export.Service{Meta: db, Events: db, Log: log,
-		Segments: &export.SegmentSource{Meta: db},
-		Files:    export.Files{Dir: filepath.Join(c.Data, "exports")},
+		Segments:   &export.SegmentSource{Meta: db},
+		Files:      export.Files{Dir: filepath.Join(c.Data, "exports")},
 		WebhookKey: secret}
 	api := &httpapi.Server{Meta: db, Jobs: db, People: db, Events: db,
 		Capture:  &capture.Service{People: db, Events: db, Log: log},

@@ -38,7 +38,6 @@ type Server struct {
 	LinkTTL time.Duration
 	// RecLimit rate-limits the browser endpoint per IP; nil is no limit.
 	RecLimit *RecLimiter
-
 }
 
 func (s *Server) now() time.Time {

@@ -85,4 +85,3 @@ func requireExport(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
-

@@ -109,4 +109,3 @@ func toImportRows(rows []importer.Row) []capture.ImportRow {
 	}
 	return out
 }
-

@@ -285,4 +285,3 @@ func (s *Server) previewSegment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"people": people, "events": events,
 		"start": rfc3339ms(comp.Start), "end": rfc3339ms(comp.End)})
 }
-

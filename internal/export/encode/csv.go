@@ -3,6 +3,7 @@ package encode
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 )
 
@@ -86,16 +87,28 @@ func (c *csvWriter) start() error {
 
 // appendValue appends one cell.
 func (c *csvWriter) appendValue(v any) error {
+	b := c.out.buf
 	switch v := v.(type) {
+	case nil:
+		return nil
 	case string:
 		c.appendString(v)
 		return nil
+	case int64:
+		c.out.buf = strconv.AppendInt(b, v, 10)
+		return nil
+	case float64:
+		if finite(v) {
+			c.out.buf = appendFloat(b, v)
+		}
+		return nil
 	case time.Time:
-		c.out.buf = appendTime(c.out.buf, v, c.loc)
+		c.out.buf = appendTime(b, v, c.loc)
 		return nil
 	}
 
-	// Numbers never need quotes; raw JSON objects and lists usually do.
+	// The rest may need quotes once rendered: raw JSON lists and objects
+	// usually do.
 	text, isString, ok, err := appendText(c.scratch[:0], v, c.loc)
 	c.scratch = text
 	switch {
@@ -106,7 +119,7 @@ func (c *csvWriter) appendValue(v any) error {
 	case isString:
 		c.appendString(string(text))
 	default:
-		c.out.buf = appendCell(c.out.buf, text, false)
+		c.out.buf = appendCell(b, text, false)
 	}
 	return nil
 }
