@@ -9,11 +9,13 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/client"
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 )
 
 // defaultServer is where the client commands look for `backstory serve`.
@@ -31,8 +33,9 @@ func addServerFlag(cmd *cobra.Command, server *string) {
 var retrySleep func(time.Duration)
 
 // newAPIClient makes a client of server with the key from the
-// environment. Retries are reported on the command's stderr.
-func newAPIClient(cmd *cobra.Command, server string) (*client.Client, error) {
+// environment. Retries are reported on the command's stderr, each on a
+// line of its own when progress bars are drawn there.
+func newAPIClient(cmd *cobra.Command, server string, bars bool) (*client.Client, error) {
 	key, err := requireKey()
 	if err != nil {
 		return nil, err
@@ -42,8 +45,19 @@ func newAPIClient(cmd *cobra.Command, server string) (*client.Client, error) {
 		return nil, fmt.Errorf("--server %q is not an http:// or https:// URL", server)
 	}
 
-	logger := slog.New(slog.NewTextHandler(cmd.ErrOrStderr(),
-		&slog.HandlerOptions{Level: slog.LevelWarn}))
+	w := cmd.ErrOrStderr()
+	if bars {
+		w = lineBreaker{w}
+	}
+	logger := slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: slog.LevelWarn,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // a person watching needs no clock
+			}
+			return a
+		},
+	}))
 	return &client.Client{BaseURL: server, Key: key, Logger: logger,
 		Sleep: retrySleep}, nil
 }
@@ -76,12 +90,28 @@ func explain(server string, err error) error {
 	return err
 }
 
-// barOptions are the settings every progress bar shares: drawn on
-// stderr, or not at all when quiet.
-func barOptions(w io.Writer, quiet bool, desc string) []progressbar.Option {
+// showBars reports whether progress bars belong on w: a terminal, and
+// the person did not ask for quiet.
+func showBars(w io.Writer, quiet bool) bool {
+	f, ok := w.(*os.File)
+	return !quiet && ok && term.IsTerminal(int(f.Fd()))
+}
+
+// lineBreaker starts each write on a new line, below a progress bar.
+type lineBreaker struct{ w io.Writer }
+
+func (l lineBreaker) Write(p []byte) (int, error) {
+	if _, err := l.w.Write(append([]byte{'\n'}, p...)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// barOptions are the settings every progress bar shares.
+func barOptions(w io.Writer, show bool, desc string) []progressbar.Option {
 	return []progressbar.Option{
 		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetVisibility(!quiet),
+		progressbar.OptionSetVisibility(show),
 		progressbar.OptionSetDescription(desc),
 		progressbar.OptionSetWidth(30),
 		progressbar.OptionThrottle(100 * time.Millisecond),
@@ -90,8 +120,8 @@ func barOptions(w io.Writer, quiet bool, desc string) []progressbar.Option {
 
 // newBytesBar is a bar counting bytes toward total, or a spinner while
 // total is -1.
-func newBytesBar(w io.Writer, quiet bool, desc string, total int64) *progressbar.ProgressBar {
-	opts := append(barOptions(w, quiet, desc),
+func newBytesBar(w io.Writer, show bool, desc string, total int64) *progressbar.ProgressBar {
+	opts := append(barOptions(w, show, desc),
 		progressbar.OptionShowBytes(true),
 		progressbar.OptionShowCount(),
 		progressbar.OptionSetRenderBlankState(true))

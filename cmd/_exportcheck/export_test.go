@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -27,6 +29,12 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, err error) {
 func runCLIWithKey(t *testing.T, key string, args ...string) (stdout,
 	stderr string, err error) {
 	t.Helper()
+	return execute(t, context.Background(), key, args...)
+}
+
+func execute(t *testing.T, ctx context.Context, key string,
+	args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	t.Setenv("BACKSTORY_API_KEY", key)
 	retrySleep = func(time.Duration) {}
 	t.Cleanup(func() { retrySleep = nil })
@@ -36,7 +44,7 @@ func runCLIWithKey(t *testing.T, key string, args ...string) (stdout,
 	root.SetArgs(args)
 	root.SetOut(&out)
 	root.SetErr(&errOut)
-	err = root.ExecuteContext(context.Background())
+	err = root.ExecuteContext(ctx)
 	return out.String(), errOut.String(), err
 }
 
@@ -160,6 +168,37 @@ func TestExportFailureShowsDetails(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("failed export left files: %v", entries)
+	}
+}
+
+func TestExportInterruptedStopsCleanly(t *testing.T) {
+	srv := newExportServer(t)
+	srv.Pending = 1000
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv.Intercept = func(w http.ResponseWriter, r *http.Request) bool {
+		if strings.HasPrefix(r.URL.Path, "/operations/") {
+			cancel() // the person presses Ctrl-C while the export runs
+		}
+		return false
+	}
+	dir := t.TempDir()
+
+	_, _, err := execute(t, ctx, cliKey, "export", "--server", srv.URL,
+		"-o", filepath.Join(dir, "x.csv.gz"))
+	var exit exitError
+	if !errors.As(err, &exit) || exit.code != 130 {
+		t.Fatalf("err = %v, want exit code 130", err)
+	}
+
+	calls := srv.Calls()
+	last := calls[len(calls)-1]
+	if last.Method != http.MethodPost || last.Path != "/operations/v1/op-1/cancel" {
+		t.Errorf("last call = %s %s, want the operation cancelled",
+			last.Method, last.Path)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Errorf("interrupted export left files: %v", entries)
 	}
 }
 

@@ -57,6 +57,7 @@ type exportFlags struct {
 	split       string
 	poll        time.Duration
 	quiet       bool
+	bars        bool // draw progress bars: not quiet, and on a terminal
 }
 
 // exportJob is one export to make: the request and, for --split day,
@@ -118,7 +119,8 @@ func runExport(cmd *cobra.Command, f exportFlags) error {
 	if err != nil {
 		return err
 	}
-	c, err := newAPIClient(cmd, f.server)
+	f.bars = showBars(cmd.ErrOrStderr(), f.quiet)
+	c, err := newAPIClient(cmd, f.server, f.bars)
 	if err != nil {
 		return err
 	}
@@ -222,11 +224,14 @@ func (f exportFlags) run(ctx context.Context, c *client.Client, job exportJob,
 	if job.day != "" {
 		desc += " " + job.day
 	}
-	bar := progressbar.NewOptions(100, barOptions(stderr, f.quiet, desc)...)
+	if !f.bars && !f.quiet {
+		fmt.Fprintf(stderr, "%s: operation %s\n", desc, opID)
+	}
+	bar := progressbar.NewOptions(100, barOptions(stderr, f.bars, desc)...)
 	op, err := c.Wait(ctx, opID, f.poll, func(op client.Operation) {
 		_ = bar.Set(op.EstimatePctComplete)
 	})
-	endLine(stderr, f.quiet)
+	endLine(stderr, f.bars)
 	if err != nil {
 		return "", 0, waitError(ctx, c, opID, err)
 	}
@@ -282,11 +287,11 @@ func (f exportFlags) download(ctx context.Context, c *client.Client,
 		ExportID: exportID, Dst: tmp,
 		OnProgress: func(done, total int64) {
 			if bar == nil {
-				bar = newBytesBar(stderr, f.quiet, "downloading", total)
+				bar = newBytesBar(stderr, f.bars, "downloading", total)
 			}
 			_ = bar.Set64(done)
 		}})
-	endLine(stderr, f.quiet)
+	endLine(stderr, f.bars)
 	if err != nil {
 		return "", 0, err
 	}
@@ -430,8 +435,8 @@ func splitList(s string) []string {
 }
 
 // endLine ends the line a progress bar was drawn on.
-func endLine(w io.Writer, quiet bool) {
-	if !quiet {
+func endLine(w io.Writer, bars bool) {
+	if bars {
 		fmt.Fprintln(w)
 	}
 }

@@ -40,7 +40,8 @@ The API key comes from BACKSTORY_API_KEY.`,
 }
 
 func runImport(cmd *cobra.Command, server string, quiet bool, paths []string) error {
-	c, err := newAPIClient(cmd, server)
+	bars := showBars(cmd.ErrOrStderr(), quiet)
+	c, err := newAPIClient(cmd, server, bars)
 	if err != nil {
 		return err
 	}
@@ -49,7 +50,7 @@ func runImport(cmd *cobra.Command, server string, quiet bool, paths []string) er
 	// would fail every file does.
 	var failed []string
 	for _, path := range paths {
-		err := importFile(cmd, c, path, quiet)
+		err := importFile(cmd, c, path, bars)
 		if err == nil {
 			continue
 		}
@@ -69,7 +70,7 @@ func runImport(cmd *cobra.Command, server string, quiet bool, paths []string) er
 }
 
 // importFile uploads one file and prints the server's account of it.
-func importFile(cmd *cobra.Command, c *client.Client, path string, quiet bool) error {
+func importFile(cmd *cobra.Command, c *client.Client, path string, bars bool) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -84,10 +85,10 @@ func importFile(cmd *cobra.Command, c *client.Client, path string, quiet bool) e
 	}
 
 	stderr := cmd.ErrOrStderr()
-	bar := newBytesBar(stderr, quiet, filepath.Base(path), st.Size())
+	bar := newBytesBar(stderr, bars, filepath.Base(path), st.Size())
 	res, err := c.Import(cmd.Context(), &countingFile{f: f, bar: bar},
 		st.Size(), filepath.Base(path))
-	endLine(stderr, quiet)
+	endLine(stderr, bars)
 	if err != nil {
 		return err
 	}

@@ -92,7 +92,9 @@ func (im *Importer) person(ctx context.Context, id event.IndvID, r *ImportRow, n
 	im.known[id] = true
 	p, err := im.s.People.Person(ctx, im.org, id)
 	if errors.Is(err, store.ErrNotFound) {
-		p = event.Person{OrgID: im.org, IndvID: id, Created: now, Props: event.Props{}}
+		// Created stays unknown unless the file says: a made-up date
+		// would not round-trip.
+		p = event.Person{OrgID: im.org, IndvID: id, Props: event.Props{}}
 		if r.Created != nil {
 			p.Created = *r.Created
 		}

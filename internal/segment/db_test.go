@@ -42,6 +42,12 @@ type testPerson struct {
 	Org     event.OrgID
 }
 
+// fataler is what fixture helpers need of a *testing.T or *rapid.T.
+type fataler interface {
+	Helper()
+	Fatalf(format string, args ...any)
+}
+
 func ptr[T any](v T) *T { return &v }
 
 // openDB opens an in-memory DuckDB with the store's schema.
@@ -61,7 +67,7 @@ func openDB(t testing.TB) *sql.DB {
 	return db
 }
 
-func mustTime(t testing.TB, s string) time.Time {
+func mustTime(t fataler, s string) time.Time {
 	t.Helper()
 	at, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {

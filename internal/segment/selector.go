@@ -64,6 +64,9 @@ func parseSelector(s string) ([]compound, error) {
 			}
 			p.i++
 			p.skipSpace()
+			if p.done() {
+				return nil, p.errorf("want a selector after \">\"")
+			}
 			child = true
 		} else if len(out) > 0 && !sawSpace {
 			return nil, p.errorf("unexpected %q", p.peek())
@@ -109,13 +112,19 @@ func (p *selParser) skipSpace() bool {
 // compound reads a tag and its parts, up to a space, ">" or the end.
 func (p *selParser) compound() (compound, error) {
 	var c compound
-	if p.peek() == '*' {
+	star := p.peek() == '*'
+	if star {
 		p.i++
 	} else if isIdentByte(p.peek()) {
 		c.tag = p.ident()
+	} else if !strings.ContainsRune(".#[", rune(p.peek())) {
+		return c, p.errorf("want a tag, *, #id, .class or [attr], not %q",
+			p.peek())
 	}
 	for !p.done() {
 		switch ch := p.peek(); ch {
+		case '*':
+			return c, p.errorf("\"*\" must start a compound")
 		case '.', '#':
 			p.i++
 			name := p.ident()

@@ -30,7 +30,7 @@ func (db *DB) SavePeople(ctx context.Context, ps []event.Person) error {
 			props = []byte("{}")
 		}
 		_, err := st.ExecContext(ctx, string(p.OrgID), int64(p.IndvID), p.UID,
-			p.DisplayName, p.Email, p.Created.UTC(), p.Updated.UTC(), string(props))
+			p.DisplayName, p.Email, nullTime(p.Created), p.Updated.UTC(), string(props))
 		if err != nil {
 			return fmt.Errorf("save people: %w", err)
 		}

@@ -18,7 +18,8 @@ func scanPerson(org event.OrgID, sc interface{ Scan(...any) error }) (event.Pers
 	var p event.Person
 	var uid, name, email sql.NullString
 	var props string
-	err := sc.Scan(&p.IndvID, &uid, &name, &email, &p.Created, &p.Updated, &props)
+	var created sql.NullTime
+	err := sc.Scan(&p.IndvID, &uid, &name, &email, &created, &p.Updated, &props)
 	if err != nil {
 		return p, err
 	}
@@ -26,7 +27,7 @@ func scanPerson(org event.OrgID, sc interface{ Scan(...any) error }) (event.Pers
 	p.UID = nullable(uid)
 	p.DisplayName = nullable(name)
 	p.Email = nullable(email)
-	p.Created = p.Created.UTC()
+	p.Created = utc(created)
 	p.Updated = p.Updated.UTC()
 	if err := json.Unmarshal([]byte(props), &p.Props); err != nil {
 		return p, fmt.Errorf("person %d props: %w", p.IndvID, err)
@@ -98,7 +99,7 @@ func (db *DB) SavePerson(ctx context.Context, p event.Person) error {
 	_, err = db.sql.ExecContext(ctx, `INSERT OR REPLACE INTO people
 		(org_id, `+personCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		string(p.OrgID), int64(p.IndvID), p.UID, p.DisplayName, p.Email,
-		p.Created.UTC(), p.Updated.UTC(), string(props))
+		nullTime(p.Created), p.Updated.UTC(), string(props))
 	if err != nil {
 		return fmt.Errorf("save person: %w", err)
 	}

@@ -43,7 +43,7 @@ func Schema() []string {
   uid VARCHAR,
   display_name VARCHAR,
   email VARCHAR,
-  created TIMESTAMP NOT NULL,
+  created TIMESTAMP,
   updated TIMESTAMP NOT NULL,
   props VARCHAR NOT NULL DEFAULT '{}',
   PRIMARY KEY (org_id, indv_id)
