@@ -112,8 +112,7 @@ func (p *selParser) skipSpace() bool {
 // compound reads a tag and its parts, up to a space, ">" or the end.
 func (p *selParser) compound() (compound, error) {
 	var c compound
-	star := p.peek() == '*'
-	if star {
+	if p.peek() == '*' {
 		p.i++
 	} else if isIdentByte(p.peek()) {
 		c.tag = p.ident()

@@ -13,7 +13,7 @@ import (
 const (
 	// gzipLevel trades a few percent of size for speed: exports are
 	// large, and level 6 roughly halves throughput for ~5% less output.
-	gzipLevel = 5
+	gzipLevel = 3
 
 	// gzipBlockSize is the amount of input each pgzip goroutine deflates
 	// at once; blocks are joined into a single deflate stream.

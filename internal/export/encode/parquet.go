@@ -105,6 +105,9 @@ func (p *parquetWriter) Write(row []any) error {
 	mark := len(p.bytes)
 	out := p.rows[p.n]
 	for i, v := range row {
+		if p.fast(out, i, v) {
+			continue
+		}
 		val, err := p.value(i, v)
 		if err != nil {
 			p.bytes = p.bytes[:mark]
@@ -143,6 +146,37 @@ func (p *parquetWriter) flushBatch() error {
 	clear(p.values[:p.n*len(p.fields)])
 	p.n, p.bytes = 0, p.bytes[:0]
 	return p.err
+}
+
+// fast stores v in out[i] when v has the column's own Go type, the
+// common case, and reports whether it did.
+func (p *parquetWriter) fast(out parquet.Row, i int, v any) bool {
+	kind := p.fields[i].Kind
+	switch v := v.(type) {
+	case nil:
+		out[i] = parquet.Value{}.Level(0, 0, i)
+		return true
+	case int64:
+		if kind == event.KindInt || kind == event.KindFlag {
+			out[i] = parquet.Int64Value(v).Level(0, 1, i)
+			return true
+		}
+	case time.Time:
+		if kind == event.KindTime {
+			out[i] = parquet.Int64Value(v.UnixMicro()).Level(0, 1, i)
+			return true
+		}
+	case string:
+		if (kind == event.KindString || kind == event.KindJSON) &&
+			utf8.ValidString(v) {
+			start := len(p.bytes)
+			p.bytes = append(p.bytes, v...)
+			b := p.bytes[start:len(p.bytes):len(p.bytes)]
+			out[i] = parquet.ByteArrayValue(b).Level(0, 1, i)
+			return true
+		}
+	}
+	return false
 }
 
 // value converts v for column i.
