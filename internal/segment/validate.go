@@ -71,6 +71,7 @@ type cond struct {
 	nums   []float64   // number values
 	times  []time.Time // time values
 	flag   bool        // bool values
+	sel    []compound  // the parsed selector of a selector condition
 }
 
 // count is a validated did count: lo <= n <= hi.
@@ -447,7 +448,7 @@ func (v *validator) text(path, s string, out *cond) error {
 		if err != nil {
 			return invalidAt(path, "invalid selector: %v", err)
 		}
-		s = selectorPattern(cs)
+		out.sel, s = cs, selectorPattern(cs)
 	case out.op == opMatches:
 		if len(s) > maxPatternLen {
 			return invalidAt(path, "pattern longer than %d bytes",
