@@ -2,6 +2,7 @@ package segment
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -95,7 +96,7 @@ func TestSelectorMatches(t *testing.T) {
 func TestSelectorErrors(t *testing.T) {
 	for _, sel := range []string{"", "  ", "a,b", "a:hover", "a + b",
 		"a ~ b", "> a", "a >", "a > > b", "[x~=y]", "[", "[x", "[x=]", "a.",
-		"#", "a.b.c.d.e", "a b c d e f g h i", "a[x='open", `a[x="\n"]`,
+		"#", "a.b.c.d.e.f", "a b c d e f g h i", "a[x='open", `a[x="\n"]`,
 		"a*", "(a)", strings.Repeat("a", maxSelectorLen+1)} {
 		if _, err := parseSelector(sel); err == nil {
 			t.Errorf("parseSelector(%q): want an error", sel)
@@ -151,5 +152,29 @@ func TestSelectorSampleData(t *testing.T) {
 	}
 	if counts["body > div"] != 0 {
 		t.Errorf(`"body > div" matched %d events, want 0`, counts["body > div"])
+	}
+}
+
+// TestSelectorLargestInDuckDB runs the largest selector the limits allow
+// through DuckDB's RE2, whose memory budget is smaller than Go's.
+func TestSelectorLargestInDuckDB(t *testing.T) {
+	db := openDB(t)
+	compound := "div.a-1.b-2[data-x='y z'][id]"
+	parts := make([]string, maxSelectorCompounds)
+	for i := range parts {
+		parts[i] = compound
+	}
+	sel := strings.Join(parts, " ")
+	el := "div .a%2D1 .b%2D2 =data%2Dx=y%20z =id=q"
+	tok := "html body " + strings.TrimSpace(strings.Repeat(el+" ", 8))
+	insertEvents(t, db, testEvent{ID: "e1", Indv: 1, Type: "click",
+		At: "2024-05-01T10:00:00Z", Cols: map[string]any{"selector_tok": tok}})
+	def := defOf(did("", where("selector", "matches", fmt.Sprintf("%q", sel))))
+	c := compileJSON(t, def, CompileOptions{})
+	if n := len(c.People.SQL); n > 0 {
+		t.Logf("pattern bytes: %d", len(fmt.Sprint(c.People.Args[len(c.People.Args)-1])))
+	}
+	if got := members(t, db, c); len(got) != 1 {
+		t.Errorf("members = %v, want [1]", got)
 	}
 }
