@@ -73,7 +73,7 @@ func explain(server string, err error) error {
 	if errors.As(err, &apiErr) {
 		switch apiErr.Status {
 		case http.StatusUnauthorized:
-			return fmt.Errorf("%s refused the API key (%s): "+
+			return fmt.Errorf("%s refused the API key: %s; "+
 				"check BACKSTORY_API_KEY", server, apiErr.Message)
 		case http.StatusForbidden:
 			return fmt.Errorf("the API key may not do this: %s",
