@@ -65,6 +65,8 @@ func (s *Server) Handler() http.Handler {
 	r.Get("/download/{id}", s.download)
 	r.Post("/rec/events", s.recEvents)
 	r.Options("/rec/events", s.recEvents)
+	s.mountRecorder(r)
+	s.mountUI(r)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.authenticate)
