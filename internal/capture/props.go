@@ -113,12 +113,14 @@ func inferType(raw json.RawMessage) event.PropType {
 	case '[':
 		var elems []json.RawMessage
 		if json.Unmarshal(raw, &elems) == nil && len(elems) > 0 {
-			t := inferType(elems[0])
-			if !t.Plural() && t != "" {
-				return t + "s"
+			first := bytes.TrimSpace(elems[0])
+			if len(first) > 0 && first[0] != '[' && first[0] != '{' {
+				return inferType(first) + "s"
 			}
 		}
 		// Lists of objects or of lists have no typed column: keep the JSON.
+		return event.TypeStr
+	case '{':
 		return event.TypeStr
 	}
 	return event.TypeReal

@@ -144,6 +144,25 @@ func (e *env) callKey(key, method, path string, body any, out any) int {
 // decompressed when gzipped, and the download's response.
 func (e *env) exportFile(req map[string]any) ([]byte, *http.Response) {
 	e.t.Helper()
+	body, resp := e.rawExport(req)
+	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		zr.Multistream(false)
+		plain, err := io.ReadAll(zr)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return plain, resp
+	}
+	return body, resp
+}
+
+// rawExport runs the three steps and returns the bytes as downloaded.
+func (e *env) rawExport(req map[string]any) ([]byte, *http.Response) {
+	e.t.Helper()
 	var created struct{ OperationID string }
 	var errBody map[string]any
 	if code := e.call("POST", "/segments/v1/exports", req, &created); code != 200 {
@@ -167,18 +186,6 @@ func (e *env) exportFile(req map[string]any) ([]byte, *http.Response) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
 		e.t.Fatalf("download: HTTP %d %s", resp.StatusCode, body)
-	}
-	if len(body) >= 2 && body[0] == 0x1f && body[1] == 0x8b {
-		zr, err := gzip.NewReader(bytes.NewReader(body))
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		zr.Multistream(false)
-		plain, err := io.ReadAll(zr)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		return plain, resp
 	}
 	return body, resp
 }
