@@ -13,7 +13,8 @@ import (
 )
 
 // compressAll writes rows in format f through Compress(c).
-func compressAll(t *testing.T, f Format, c Compression, fields []Field, rows [][]any, opt Options) []byte {
+func compressAll(t *testing.T, f Format, c Compression, fields []Field,
+	rows [][]any, opt Options) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw, err := Compress(&buf, c)

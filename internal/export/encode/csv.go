@@ -10,16 +10,13 @@ import (
 // utf8BOM is the byte order mark some spreadsheet apps need to read UTF-8.
 const utf8BOM = "\xef\xbb\xbf"
 
-// flushAt is the buffered size at which writers hand bytes to the
-// underlying io.Writer.
-const flushAt = 64 << 10
-
 // csvWriter writes RFC 4180 CSV: a header row, then one record per row,
 // each ending in LF. A cell is quoted when it is empty, holds a comma,
 // quote, CR or LF, or starts or ends with a space; quotes inside are
 // doubled and line breaks are kept as they are. A missing value is an
 // empty unquoted cell, so "" and missing stay distinct, which is why
-// encoding/csv, which writes "" unquoted, is not used.
+// encoding/csv, which writes "" unquoted, is not used. Bytes pass through
+// unchanged: no Unicode normalisation, no repair of invalid UTF-8.
 type csvWriter struct {
 	out     sink
 	fields  []Field
@@ -30,7 +27,7 @@ type csvWriter struct {
 }
 
 func newCSVWriter(w io.Writer, fields []Field, opt Options) *csvWriter {
-	return &csvWriter{out: sink{w: w}, fields: fields, opt: opt,
+	return &csvWriter{out: newSink(w), fields: fields, opt: opt,
 		loc: opt.Location}
 }
 
@@ -48,7 +45,7 @@ func (c *csvWriter) Write(row []any) error {
 		if i > 0 {
 			c.out.buf = append(c.out.buf, ',')
 		}
-		if err := c.appendValue(v); err != nil {
+		if err := c.appendValue(asKind(c.fields[i].Kind, v)); err != nil {
 			c.out.buf = c.out.buf[:mark]
 			return fmt.Errorf("encode: column %q: %w", c.fields[i].Name, err)
 		}
@@ -62,7 +59,7 @@ func (c *csvWriter) Close() error {
 	if err := c.start(); err != nil {
 		return err
 	}
-	return c.out.flush()
+	return c.out.close()
 }
 
 // start writes the BOM and header once.
@@ -183,33 +180,4 @@ func isFormula(s string) bool {
 		return true
 	}
 	return false
-}
-
-func errRowLength(got, want int) error {
-	return fmt.Errorf("encode: row has %d values, want %d", got, want)
-}
-
-// sink buffers output and remembers the first write error.
-type sink struct {
-	w   io.Writer
-	buf []byte
-	err error
-}
-
-func (s *sink) maybeFlush() error {
-	if len(s.buf) < flushAt {
-		return s.err
-	}
-	return s.flush()
-}
-
-func (s *sink) flush() error {
-	if s.err != nil || len(s.buf) == 0 {
-		return s.err
-	}
-	if _, err := s.w.Write(s.buf); err != nil {
-		s.err = fmt.Errorf("encode: write: %w", err)
-	}
-	s.buf = s.buf[:0]
-	return s.err
 }

@@ -3,6 +3,7 @@ package encode
 import (
 	"bytes"
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -252,7 +253,9 @@ func TestCSVRawJSON(t *testing.T) {
 		{"e2", nil, nil, nil},
 	}
 	want := "event_id,props.cart,props.tags,props.cart.total\n" +
-		`e1,"{""items"":[{""qty"":2,""sku"":""A1""},{""qty"":1,""sku"":""B7""}],""total"":19.5}","[""new"",""promo""]",19.5` +
+		`e1,"{""items"":[{""qty"":2,""sku"":""A1""},` +
+		`{""qty"":1,""sku"":""B7""}],""total"":19.5}",` +
+		`"[""new"",""promo""]",19.5` +
 		"\ne2,,,\n"
 
 	got := encodeAll(t, FormatCSV, fields, rows, Options{})
@@ -279,6 +282,8 @@ func TestCSVMixedTypes(t *testing.T) {
 			[]byte("null"), nil, []byte("0.1"),
 		}},
 		{"float two", []any{2.0, 2.5, "3 items", true, nil, nil, 0.1}},
+		{"not finite", []any{int64(2), 2.5, "3 items", true, math.NaN(),
+			math.Inf(-1), 0.1}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,6 +15,8 @@
 //     NDJSON embed it compacted; CSV and Parquet strings hold a JSON
 //     string literal's text, and any other literal's compact JSON. The
 //     literal null is treated as missing.
+//   - A bool in an int or flag column is 0 or 1; elsewhere it is true or
+//     false.
 //   - nil is a missing value: an empty unquoted CSV cell, a key left out
 //     of a JSON object, a Parquet null.
 package encode
@@ -23,6 +25,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/event"
@@ -99,7 +102,8 @@ type Options struct {
 // Close writes whatever closes the file (the end of the JSON array, the
 // Parquet footer) and flushes buffered bytes. It does not close the
 // underlying writer. After an error from the underlying writer every
-// later call returns that error.
+// later call returns that error; after Close, every call returns
+// ErrClosed.
 type RowWriter interface {
 	Write(row []any) error
 	Close() error
@@ -117,6 +121,7 @@ func NewWriter(w io.Writer, f Format, fields []Field, opt Options) (RowWriter, e
 	if opt.Location == nil {
 		opt.Location = time.UTC
 	}
+	fields = slices.Clone(fields)
 
 	switch f {
 	case FormatCSV:

@@ -148,8 +148,60 @@ func TestWriteErrorSticks(t *testing.T) {
 			if !errors.Is(err, errDisk) {
 				t.Fatalf("Close: got %v, want %v", err, errDisk)
 			}
-			if err := w.Write([]any{"x"}); err == nil && f != FormatParquet {
+			if err := w.Write([]any{"x"}); err == nil {
 				t.Error("Write after a failure: got no error")
+			}
+		})
+	}
+}
+
+// A flag is 0 or 1 in every format, whether the store hands over an
+// int64 or a bool; a bool elsewhere is a JSON boolean.
+func TestFlagsAreNumbers(t *testing.T) {
+	fields := []Field{
+		{Name: "EventModDead", Kind: event.KindFlag},
+		{Name: "user_trial_bool", Kind: event.KindJSON},
+	}
+	rows := [][]any{{true, true}, {int64(0), false}}
+	cases := []struct {
+		format Format
+		want   string
+	}{
+		{FormatCSV, "EventModDead,user_trial_bool\n1,true\n0,false\n"},
+		{FormatNDJSON, `{"EventModDead":1,"user_trial_bool":true}` + "\n" +
+			`{"EventModDead":0,"user_trial_bool":false}` + "\n"},
+	}
+	for _, tc := range cases {
+		t.Run(string(tc.format), func(t *testing.T) {
+			got := encodeAll(t, tc.format, fields, rows, Options{})
+			if string(got) != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestUseAfterClose(t *testing.T) {
+	for _, f := range []Format{FormatCSV, FormatJSON, FormatNDJSON,
+		FormatParquet} {
+		t.Run(string(f), func(t *testing.T) {
+			var buf bytes.Buffer
+			w, err := NewWriter(&buf, f, strFields("a"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			size := buf.Len()
+			if err := w.Write([]any{"x"}); !errors.Is(err, ErrClosed) {
+				t.Errorf("Write: got %v, want ErrClosed", err)
+			}
+			if err := w.Close(); !errors.Is(err, ErrClosed) {
+				t.Errorf("second Close: got %v, want ErrClosed", err)
+			}
+			if buf.Len() != size {
+				t.Error("bytes written after Close")
 			}
 		})
 	}

@@ -27,7 +27,7 @@ func newJSONWriter(w io.Writer, fields []Field, opt Options, lines bool) *jsonWr
 	for i, f := range fields {
 		keys[i] = append(appendJSONString(nil, f.Name), ':')
 	}
-	return &jsonWriter{out: sink{w: w}, fields: fields, keys: keys,
+	return &jsonWriter{out: newSink(w), fields: fields, keys: keys,
 		loc: opt.Location, lines: lines}
 }
 
@@ -52,6 +52,7 @@ func (j *jsonWriter) Write(row []any) error {
 	j.out.buf = append(j.out.buf, '{')
 	first := true
 	for i, v := range row {
+		v = asKind(j.fields[i].Kind, v)
 		buf, wrote, err := j.appendMember(j.out.buf, i, v, first)
 		if err != nil {
 			j.out.buf = j.out.buf[:mark]
@@ -81,7 +82,7 @@ func (j *jsonWriter) Close() error {
 	default:
 		j.out.buf = append(j.out.buf, ']')
 	}
-	return j.out.flush()
+	return j.out.close()
 }
 
 // appendMember appends `,"key":value` for field i, or nothing when v is

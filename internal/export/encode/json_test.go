@@ -215,7 +215,8 @@ func TestJSONRejectsBadRows(t *testing.T) {
 		if err := w.Close(); err != nil {
 			t.Fatal(err)
 		}
-		if want := map[Format]string{FormatJSON: "[]", FormatNDJSON: ""}[f]; buf.String() != want {
+		want := map[Format]string{FormatJSON: "[]", FormatNDJSON: ""}[f]
+		if buf.String() != want {
 			t.Errorf("%s: got %q, want %q: a rejected row left bytes",
 				f, buf.String(), want)
 		}

@@ -2,6 +2,7 @@ package encode
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -39,6 +40,8 @@ const (
 type parquetWriter struct {
 	w      *parquet.Writer
 	fields []Field
+	kinds  []event.Kind    // of fields, for the per-value fast path
+	nulls  []parquet.Value // a null per column, levels set
 	loc    *time.Location
 	err    error
 
@@ -61,8 +64,7 @@ func newParquetWriter(w io.Writer, fields []Field, opt Options) (*parquetWriter,
 	config, err := parquet.NewWriterConfig(schema,
 		parquet.Compression(codec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
-		parquet.CreatedBy("backstory", "", ""))
+		parquet.DictionaryMaxBytes(dictionaryMaxBytes))
 	if err != nil {
 		return nil, fmt.Errorf("encode: parquet config: %w", err)
 	}
@@ -76,6 +78,10 @@ func newParquetWriter(w io.Writer, fields []Field, opt Options) (*parquetWriter,
 	}
 	for i := range p.rows {
 		p.rows[i] = p.values[i*len(fields) : (i+1)*len(fields)]
+	}
+	for i, f := range fields {
+		p.kinds = append(p.kinds, f.Kind)
+		p.nulls = append(p.nulls, parquet.Value{}.Level(0, 0, i))
 	}
 	return p, nil
 }
@@ -130,8 +136,10 @@ func (p *parquetWriter) Close() error {
 	}
 	if err := p.w.Close(); err != nil {
 		p.err = fmt.Errorf("encode: parquet close: %w", err)
+		return p.err
 	}
-	return p.err
+	p.err = ErrClosed
+	return nil
 }
 
 func (p *parquetWriter) flushBatch() error {
@@ -151,14 +159,19 @@ func (p *parquetWriter) flushBatch() error {
 // fast stores v in out[i] when v has the column's own Go type, the
 // common case, and reports whether it did.
 func (p *parquetWriter) fast(out parquet.Row, i int, v any) bool {
-	kind := p.fields[i].Kind
+	kind := p.kinds[i]
 	switch v := v.(type) {
 	case nil:
-		out[i] = parquet.Value{}.Level(0, 0, i)
+		out[i] = p.nulls[i]
 		return true
 	case int64:
 		if kind == event.KindInt || kind == event.KindFlag {
 			out[i] = parquet.Int64Value(v).Level(0, 1, i)
+			return true
+		}
+	case float64:
+		if kind == event.KindFloat && finite(v) {
+			out[i] = parquet.DoubleValue(v).Level(0, 1, i)
 			return true
 		}
 	case time.Time:
@@ -200,7 +213,7 @@ func (p *parquetWriter) value(i int, v any) (parquet.Value, error) {
 		return parquet.Value{}, err
 	}
 	if !ok {
-		return parquet.Value{}.Level(0, 0, i), nil
+		return p.nulls[i], nil
 	}
 	return val.Level(0, 1, i), nil
 }
@@ -329,8 +342,8 @@ func toValidUTF8(b []byte) []byte {
 }
 
 var (
-	errNotInt    = fmt.Errorf("value is not an integer")
-	errNotNumber = fmt.Errorf("value is not a number")
+	errNotInt    = errors.New("value is not an integer")
+	errNotNumber = errors.New("value is not a number")
 )
 
 func errType(v any, column string) error {

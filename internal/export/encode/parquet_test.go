@@ -112,9 +112,9 @@ var allKindsTypes = []string{
 }
 
 // Typed columns in field order; values read back by DuckDB; times
-// truncated to microseconds; "" and null distinct (BUG-06); Unicode kept
-// (BUG-03); raw JSON as compact text (BUG-07); no formula escaping
-// (BUG-02).
+// truncated to microseconds (BUG-14); "" and null distinct (BUG-06);
+// Unicode kept and no BOM (BUG-03); raw JSON as compact text (BUG-07);
+// no formula escaping (BUG-02).
 func TestParquetTypesAndValues(t *testing.T) {
 	rows := [][]any{
 		{int64(1 << 52), int64(1), 2.5, "Añadir al carrito 🛒",
@@ -128,7 +128,8 @@ func TestParquetTypesAndValues(t *testing.T) {
 		{int64(4), false, math.NaN(), "e\u0301", json.RawMessage(`"=x"`),
 			mustTime(t, "2024-01-01T00:00:00Z")},
 	}
-	path := writeParquet(t, allKinds, rows, Options{EscapeFormulas: true})
+	path := writeParquet(t, allKinds, rows,
+		Options{EscapeFormulas: true, BOM: true})
 	db := duck(t)
 
 	if got := describe(t, db, path); !reflect.DeepEqual(got, allKindsTypes) {
@@ -271,8 +272,8 @@ func TestParquetRowGroups(t *testing.T) {
 	path := writeParquet(t, fields, rows, Options{})
 	db := duck(t)
 
-	got := queryStrings(t, db, "SELECT count(*), sum(i)::VARCHAR, count(DISTINCT s) "+
-		"FROM read_parquet(?)", path)
+	got := queryStrings(t, db, "SELECT count(*), sum(i)::VARCHAR, "+
+		"count(DISTINCT s) FROM read_parquet(?)", path)
 	want := [][]string{{"132072", "8721440556", "26"}}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got %q, want %q", got, want)

@@ -55,22 +55,26 @@ func parquetLeaf(f Field) (parquet.Node, error) {
 // orderedGroup is a parquet group node whose columns keep their order.
 type orderedGroup []parquet.Field
 
-func (g orderedGroup) ID() int                     { return 0 }
-func (g orderedGroup) Type() parquet.Type          { return parquet.Group{}.Type() }
-func (g orderedGroup) Optional() bool              { return false }
-func (g orderedGroup) Repeated() bool              { return false }
-func (g orderedGroup) Required() bool              { return true }
-func (g orderedGroup) Leaf() bool                  { return false }
-func (g orderedGroup) Fields() []parquet.Field     { return g }
-func (g orderedGroup) Encoding() encoding.Encoding { return nil }
-func (g orderedGroup) Compression() compress.Codec { return nil }
-func (g orderedGroup) GoType() reflect.Type        { return rowMapType }
+func (g orderedGroup) Fields() []parquet.Field { return g }
+
+func (orderedGroup) ID() int                     { return 0 }
+func (orderedGroup) Optional() bool              { return false }
+func (orderedGroup) Repeated() bool              { return false }
+func (orderedGroup) Required() bool              { return true }
+func (orderedGroup) Leaf() bool                  { return false }
+func (orderedGroup) Encoding() encoding.Encoding { return nil }
+func (orderedGroup) Compression() compress.Codec { return nil }
+func (orderedGroup) GoType() reflect.Type        { return rowMapType }
+func (orderedGroup) Type() parquet.Type          { return groupType }
 
 func (g orderedGroup) String() string {
 	var sb strings.Builder
 	_ = parquet.PrintSchema(&sb, "export", g)
 	return sb.String()
 }
+
+// groupType is the type parquet-go gives every group node.
+var groupType = parquet.Group{}.Type()
 
 // rowMapType is the Go type the group stands for. It only matters to
 // parquet-go's reflection paths, which this package does not use.

@@ -3,10 +3,13 @@ package encode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/backstory-dev/backstory/internal/event"
 )
 
 // appendFloat appends f as the shortest decimal that parses back to f,
@@ -91,7 +94,21 @@ func needsCompact(raw []byte) bool {
 }
 
 // errInvalidJSON reports a raw JSON value that does not parse.
-var errInvalidJSON = fmt.Errorf("raw value is not valid JSON")
+var errInvalidJSON = errors.New("raw value is not valid JSON")
+
+// asKind turns a bool in an int or flag column into 0 or 1, so that a
+// flag reads the same in every format whichever Go type the store
+// scanned it as. Other values pass through.
+func asKind(k event.Kind, v any) any {
+	b, ok := v.(bool)
+	if !ok || (k != event.KindFlag && k != event.KindInt) {
+		return v
+	}
+	if b {
+		return int64(1)
+	}
+	return int64(0)
+}
 
 // appendText appends the text form of v shared by CSV cells and Parquet
 // strings, and reports whether v was a string (including a raw JSON
