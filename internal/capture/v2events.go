@@ -28,56 +28,129 @@ type ServerEvent struct {
 	Props     event.Props
 }
 
-// AddServerEvent stores a custom event for a person: by uid (created when
-// new) or by id (which must exist). Server events go on a device of their
-// own per person, with its own sessions.
+// AddServerEvent stores one custom event; see AddServerEvents.
 func (s *Service) AddServerEvent(ctx context.Context, org event.OrgID, e ServerEvent) error {
-	if e.Name == "" {
-		return event.Errorf(event.CodeRequired, "name: an event name is required")
+	errs, err := s.AddServerEvents(ctx, org, []ServerEvent{e})
+	if err != nil {
+		return err
 	}
+	return errs[0]
+}
+
+// AddServerEvents stores custom events for people: by uid (created when
+// new) or by id (which must exist). Server events go on a device of their
+// own per person, with its own sessions. It answers one error per event
+// (nil when stored) and an error for the whole batch when storing fails;
+// the events that passed are stored with one append.
+func (s *Service) AddServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent) ([]error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	id := e.UserID
-	if e.UserUID != "" {
-		p, err := s.personByUID(ctx, org, e.UserUID)
-		if errors.Is(err, store.ErrNotFound) {
-			now := s.now()
-			uid := e.UserUID
-			p = event.Person{OrgID: org, IndvID: event.IndvID(s.newID()),
-				UID: &uid, Created: now, Updated: now, Props: event.Props{}}
-			err = s.People.SavePerson(ctx, p)
-		}
-		if err != nil {
-			return err
-		}
-		id = p.IndvID
-	} else if _, err := s.People.Person(ctx, org, id); errors.Is(err, store.ErrNotFound) {
-		return event.NotFound("user %d does not exist", id)
-	} else if err != nil {
-		return err
-	}
-
-	key := "server:" + strconv.FormatInt(int64(id), 10)
-	d, err := s.People.Device(ctx, org, 0, key)
-	if errors.Is(err, store.ErrNotFound) {
-		d = store.Device{OrgID: org, UserID: s.newID(), Key: key, IndvID: id}
-	} else if err != nil {
-		return err
-	}
+	errs := make([]error, len(evs))
+	b := serverBatch{s: s, org: org, byUID: map[string]event.IndvID{},
+		known: map[event.IndvID]bool{}, devices: map[event.IndvID]*store.Device{}}
 	received := s.now()
+	var recs []event.Record
+	for i, e := range evs {
+		r, err := b.record(ctx, e, received)
+		switch {
+		case err == nil:
+			recs = append(recs, r)
+		case event.ErrorCode(err) != event.CodeInternal:
+			errs[i] = err
+		default:
+			return nil, err
+		}
+	}
+	for _, d := range b.devices {
+		if err := s.People.SaveDevice(ctx, *d); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := s.Events.AppendEvents(ctx, org, recs); err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// serverBatch caches people and devices while a batch is placed.
+type serverBatch struct {
+	s       *Service
+	org     event.OrgID
+	byUID   map[string]event.IndvID
+	known   map[event.IndvID]bool
+	devices map[event.IndvID]*store.Device
+}
+
+func (b *serverBatch) person(ctx context.Context, e ServerEvent) (event.IndvID, error) {
+	if e.UserUID == "" {
+		if b.known[e.UserID] {
+			return e.UserID, nil
+		}
+		_, err := b.s.People.Person(ctx, b.org, e.UserID)
+		if errors.Is(err, store.ErrNotFound) {
+			return 0, event.NotFound("user %d does not exist", e.UserID)
+		}
+		b.known[e.UserID] = err == nil
+		return e.UserID, err
+	}
+	if id, ok := b.byUID[e.UserUID]; ok {
+		return id, nil
+	}
+	p, err := b.s.personByUID(ctx, b.org, e.UserUID)
+	if errors.Is(err, store.ErrNotFound) {
+		now := b.s.now()
+		uid := e.UserUID
+		p = event.Person{OrgID: b.org, IndvID: event.IndvID(b.s.newID()),
+			UID: &uid, Created: now, Updated: now, Props: event.Props{}}
+		err = b.s.People.SavePerson(ctx, p)
+	}
+	if err != nil {
+		return 0, err
+	}
+	b.byUID[e.UserUID] = p.IndvID
+	return p.IndvID, nil
+}
+
+func (b *serverBatch) device(ctx context.Context, id event.IndvID) (*store.Device, error) {
+	if d, ok := b.devices[id]; ok {
+		return d, nil
+	}
+	key := "server:" + strconv.FormatInt(int64(id), 10)
+	d, err := b.s.People.Device(ctx, b.org, 0, key)
+	if errors.Is(err, store.ErrNotFound) {
+		d = store.Device{OrgID: b.org, UserID: b.s.newID(), Key: key, IndvID: id}
+	} else if err != nil {
+		return nil, err
+	}
+	b.devices[id] = &d
+	return &d, nil
+}
+
+func (b *serverBatch) record(ctx context.Context, e ServerEvent, received time.Time) (event.Record, error) {
+	if e.Name == "" {
+		return event.Record{}, event.Errorf(event.CodeRequired, "name: an event name is required")
+	}
+	id, err := b.person(ctx, e)
+	if err != nil {
+		return event.Record{}, err
+	}
+	d, err := b.device(ctx, id)
+	if err != nil {
+		return event.Record{}, err
+	}
 	t := e.Timestamp.UTC()
 	if e.Timestamp.IsZero() {
 		t = received
 	}
-	s.place(&d, t, e.URL, false)
-	ag := s.ua.parse(e.UserAgent)
+	b.s.place(d, t, e.URL, false)
+	ag := b.s.ua.parse(e.UserAgent)
 	v := map[string]any{
-		"EventId": randomEventID(s.newID()), "EventStart": t,
+		"EventId": randomEventID(b.s.newID()), "EventStart": t,
 		"EventType": "custom", "EventCustomName": e.Name,
 		"EventReceivedAt": received, "IndvId": int64(id),
 		"UserId": d.UserID, "SessionId": d.SessionID, "PageId": d.PageID,
 		"SessionStart": d.SessionStart, "PageStart": d.PageStart,
-		"DeviceKey": key,
+		"DeviceKey": d.Key,
 	}
 	for name, val := range map[string]string{
 		"PageUrl": e.URL, "PageUserAgent": e.UserAgent,
@@ -91,12 +164,7 @@ func (s *Service) AddServerEvent(ctx context.Context, org event.OrgID, e ServerE
 			v[name] = val
 		}
 	}
-	if err := s.People.SaveDevice(ctx, d); err != nil {
-		return err
-	}
-	_, err = s.Events.AppendEvents(ctx, org,
-		[]event.Record{{Values: v, EventProps: e.Props}})
-	return err
+	return event.Record{Values: v, EventProps: e.Props}, nil
 }
 
 func randomEventID(n int64) string {

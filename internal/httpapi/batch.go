@@ -9,6 +9,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"github.com/backstory-dev/backstory/internal/capture"
 	"github.com/backstory-dev/backstory/internal/event"
 	"github.com/backstory-dev/backstory/internal/store"
 )
@@ -19,11 +20,13 @@ const (
 	maxBatchBody  = 64 << 20
 )
 
-type batchItemResult struct {
-	Index   int    `json:"index"`
-	ID      string `json:"id,omitempty"`
-	Message string `json:"message,omitempty"`
-	Code    string `json:"code,omitempty"`
+// batchFailure is one item that could not be imported, shaped as the
+// hosted API's FailedUserImport and FailedEventsImport.
+type batchFailure struct {
+	Message string          `json:"message"`
+	Code    string          `json:"code"`
+	User    json.RawMessage `json:"user,omitempty"`
+	Event   json.RawMessage `json:"event,omitempty"`
 }
 
 // createBatch takes {"requests": [...]} of users or events. Items are
@@ -44,7 +47,10 @@ func (s *Server) createBatch(kind string) http.HandlerFunc {
 			if len(b.Requests) > maxBatchItems {
 				return 0, nil, event.Errorf(event.CodeTooLarge, "requests: at most %d items", maxBatchItems)
 			}
-			job := s.runBatch(r, kind, b.Requests)
+			job, err := s.runBatch(r, kind, b.Requests)
+			if err != nil {
+				return 0, nil, err
+			}
 			if err := s.Jobs.SaveBatchJob(r.Context(), job); err != nil {
 				return 0, nil, err
 			}
@@ -54,55 +60,88 @@ func (s *Server) createBatch(kind string) http.HandlerFunc {
 	}
 }
 
-func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage) event.BatchJob {
+func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage) (event.BatchJob, error) {
 	org := callerOf(r.Context()).Org
 	job := event.BatchJob{ID: "job_" + randomID(), OrgID: org, Kind: kind, Created: s.now()}
-	var imports, errs []batchItemResult
-	for i, raw := range items {
-		id, err := s.batchItem(r, kind, raw)
-		if err != nil {
-			if event.ErrorCode(err) == event.CodeInternal {
-				s.Log.ErrorContext(r.Context(), "batch item failed", "job_id", job.ID, "index", i, "err", err)
-			}
-			errs = append(errs, batchItemResult{Index: i, Message: fmt.Sprintf("requests[%d]: %v", i, err),
-				Code: string(event.ErrorCode(err))})
-			continue
+	var imports []any
+	var fails []batchFailure
+	fail := func(i int, raw json.RawMessage, err error) {
+		f := batchFailure{Message: fmt.Sprintf("requests[%d]: %v", i, err),
+			Code: string(event.ErrorCode(err))}
+		if kind == "users" {
+			f.User = raw
+		} else {
+			f.Event = raw
 		}
-		imports = append(imports, batchItemResult{Index: i, ID: id})
+		fails = append(fails, f)
+	}
+	if kind == "users" {
+		for i, raw := range items {
+			p, err := s.batchUser(r, raw)
+			if event.ErrorCode(err) == event.CodeInternal && err != nil {
+				return job, err
+			}
+			if err != nil {
+				fail(i, raw, err)
+				continue
+			}
+			imports = append(imports, userJSON(p))
+		}
+	} else {
+		var evs []capture.ServerEvent
+		var idx []int
+		for i, raw := range items {
+			var b eventBody
+			err := unmarshal(raw, &b)
+			var e capture.ServerEvent
+			if err == nil {
+				e, err = b.serverEvent()
+			}
+			if err != nil {
+				fail(i, raw, err)
+				continue
+			}
+			evs, idx = append(evs, e), append(idx, i)
+		}
+		errs, err := s.Capture.AddServerEvents(r.Context(), org, evs)
+		if err != nil {
+			return job, err
+		}
+		for j, err := range errs {
+			if err != nil {
+				fail(idx[j], items[idx[j]], err)
+				continue
+			}
+			imports = append(imports, json.RawMessage(items[idx[j]]))
+		}
+		EventsIngested.WithLabelValues("v2_batch").Add(float64(len(evs) - countErrs(errs)))
 	}
 	job.Status, job.Finished = "COMPLETED", s.now()
-	job.Imports, job.Errors = len(imports), len(errs)
-	job.Results, _ = json.Marshal(map[string]any{"imports": imports, "errors": errs})
-	return job
+	job.Imports, job.Errors = len(imports), len(fails)
+	job.Results, _ = json.Marshal(map[string]any{"imports": imports, "errors": fails})
+	return job, nil
 }
 
-func (s *Server) batchItem(r *http.Request, kind string, raw json.RawMessage) (string, error) {
-	org := callerOf(r.Context()).Org
-	if kind == "users" {
-		var b userBody
-		if err := unmarshal(raw, &b); err != nil {
-			return "", err
+func countErrs(errs []error) int {
+	n := 0
+	for _, e := range errs {
+		if e != nil {
+			n++
 		}
-		in, err := b.input()
-		if err != nil {
-			return "", err
-		}
-		p, err := s.Capture.UpsertUser(r.Context(), org, in)
-		return strconv.FormatInt(int64(p.IndvID), 10), err
 	}
-	var b eventBody
+	return n
+}
+
+func (s *Server) batchUser(r *http.Request, raw json.RawMessage) (event.Person, error) {
+	var b userBody
 	if err := unmarshal(raw, &b); err != nil {
-		return "", err
+		return event.Person{}, err
 	}
-	e, err := b.serverEvent()
+	in, err := b.input()
 	if err != nil {
-		return "", err
+		return event.Person{}, err
 	}
-	if err := s.Capture.AddServerEvent(r.Context(), org, e); err != nil {
-		return "", err
-	}
-	EventsIngested.WithLabelValues("v2_batch").Inc()
-	return "", nil
+	return s.Capture.UpsertUser(r.Context(), callerOf(r.Context()).Org, in)
 }
 
 func (s *Server) batchJob(w http.ResponseWriter, r *http.Request) (event.BatchJob, bool) {
@@ -141,7 +180,8 @@ func (s *Server) getBatchList(which string) http.HandlerFunc {
 		if len(list) == 0 || string(list) == "null" {
 			list = json.RawMessage("[]")
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"results": list, "total_records": countOf(list)})
+		writeJSON(w, http.StatusOK, map[string]any{"results": list,
+			"total_records": strconv.Itoa(countOf(list))})
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/capture"
@@ -21,6 +22,8 @@ type eventBody struct {
 		UseMostRecent bool   `json:"use_most_recent"`
 	} `json:"session"`
 	Context struct {
+		// Web is the older spelling of Browser.
+		Web     *browserContext `json:"web"`
 		Browser struct {
 			URL             string `json:"url"`
 			UserAgent       string `json:"user_agent"`
@@ -43,10 +46,28 @@ type eventBody struct {
 	} `json:"schema"`
 }
 
+type browserContext struct {
+	URL             string `json:"url"`
+	UserAgent       string `json:"user_agent"`
+	InitialReferrer string `json:"initial_referrer"`
+}
+
 func (b eventBody) serverEvent() (capture.ServerEvent, error) {
 	var e capture.ServerEvent
+	if (b.User == nil || b.User.UID == "" && b.User.ID == "") && b.Session != nil && b.Session.ID != "" {
+		// A session id is "<user id>:<session id>"; it names the user.
+		uid, _, _ := strings.Cut(b.Session.ID, ":")
+		b.User = &struct {
+			UID string `json:"uid"`
+			ID  string `json:"id"`
+		}{ID: uid}
+	}
 	if b.User == nil || (b.User.UID == "" && b.User.ID == "") {
-		return e, event.Errorf(event.CodeRequired, "user: user.uid or user.id is required")
+		return e, event.Errorf(event.CodeRequired, "user: user.uid, user.id or session.id is required")
+	}
+	if w := b.Context.Web; w != nil && b.Context.Browser.URL == "" {
+		b.Context.Browser.URL, b.Context.Browser.UserAgent = w.URL, w.UserAgent
+		b.Context.Browser.InitialReferrer = w.InitialReferrer
 	}
 	if b.Name == "" {
 		return e, event.Errorf(event.CodeRequired, "name: an event name is required")

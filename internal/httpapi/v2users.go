@@ -166,7 +166,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request) {
 		list[i] = userJSON(p)
 	}
 	out["results"] = list
-	out["total_records"] = len(list)
+	out["total_records"] = strconv.Itoa(len(list))
 	writeJSON(w, http.StatusOK, out)
 }
 
