@@ -162,3 +162,39 @@ func TestTamperedAndExpiredLinks(t *testing.T) {
 		t.Errorf("expired link: HTTP %d, want 403", code)
 	}
 }
+
+// TestV2BatchPartialFailure checks that a batch keeps its good items,
+// lists the bad one, and ends FAILED as the hosted API reports it.
+func TestV2BatchPartialFailure(t *testing.T) {
+	e := newEnv(t)
+	var u map[string]any
+	e.call("POST", "/v2/users", map[string]any{"uid": "ana"}, &u)
+	reqs := []any{
+		map[string]any{"user": map[string]any{"uid": "ana"}, "name": "A", "timestamp": "2026-12-01T10:00:00Z"},
+		map[string]any{"user": map[string]any{"id": u["id"]}, "name": "B", "timestamp": "2026-12-01T10:01:00Z"},
+		map[string]any{"user": map[string]any{"id": "999999"}, "name": "C"},
+	}
+	var created struct{ Job struct{ ID, Status string } }
+	if code := e.call("POST", "/v2/events/batch", map[string]any{"requests": reqs}, &created); code != 200 ||
+		created.Job.Status != "PROCESSING" {
+		t.Fatalf("create batch: HTTP %d %+v", code, created)
+	}
+	var status struct {
+		Job             struct{ Status string }
+		Imports, Errors int
+	}
+	e.call("GET", "/v2/events/batch/"+created.Job.ID, nil, &status)
+	if status.Job.Status != "FAILED" || status.Imports != 2 || status.Errors != 1 {
+		t.Fatalf("job status = %+v, want FAILED with 2 imports and 1 error", status)
+	}
+	var errs struct {
+		Results      []struct{ Message, Code string }
+		TotalRecords string `json:"total_records"`
+	}
+	e.call("GET", "/v2/events/batch/"+created.Job.ID+"/errors", nil, &errs)
+	if errs.TotalRecords != "1" || errs.Results[0].Code != "resource_not_found" {
+		t.Errorf("errors = %+v", errs)
+	}
+	got := e.csvExport(map[string]any{"fields": []string{"UserAppKey", "EventCustomName"}})
+	wantText(t, got, "UserAppKey,EventCustomName\nana,A\nana,B\n")
+}

@@ -116,7 +116,12 @@ func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage)
 		}
 		EventsIngested.WithLabelValues("v2_batch").Add(float64(len(evs) - countErrs(errs)))
 	}
+	// As the hosted API: COMPLETED means no item failed; FAILED means some
+	// (or all) did, and the stored ones are still listed under imports.
 	job.Status, job.Finished = "COMPLETED", s.now()
+	if len(fails) > 0 {
+		job.Status = "FAILED"
+	}
 	job.Imports, job.Errors = len(imports), len(fails)
 	job.Results, _ = json.Marshal(map[string]any{"imports": imports, "errors": fails})
 	return job, nil
