@@ -107,7 +107,7 @@ func serve(ctx context.Context, c serveConfig) error {
 		Segments:   &export.SegmentSource{Meta: db},
 		Files:      export.Files{Dir: filepath.Join(c.Data, "exports")},
 		WebhookKey: secret}
-	api := &httpapi.Server{Meta: db, Jobs: db, People: db, Events: db,
+	api := &httpapi.Server{Meta: db, Jobs: db, People: db, Events: db, Preview: db,
 		Capture:  &capture.Service{People: db, Events: db, Log: log},
 		Exports:  exports,
 		Signer:   export.Signer{Secret: secret},

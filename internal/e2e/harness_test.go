@@ -81,7 +81,7 @@ func newEnv(t *testing.T) *env {
 	exports := &export.Service{Meta: db, Events: db, Log: log, Now: clk.Now,
 		Segments: &export.SegmentSource{Meta: db},
 		Files:    export.Files{Dir: t.TempDir()}}
-	api := &httpapi.Server{Meta: db, Jobs: db, People: db, Events: db,
+	api := &httpapi.Server{Meta: db, Jobs: db, People: db, Events: db, Preview: db,
 		Capture: &capture.Service{People: db, Events: db, Log: log, Now: clk.Now},
 		Exports: exports, Signer: export.Signer{Secret: secret}, Log: log, Now: clk.Now}
 	srv := httptest.NewServer(api.Handler())

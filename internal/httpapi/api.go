@@ -26,6 +26,7 @@ type Server struct {
 	Jobs    store.Jobs
 	People  store.People
 	Events  store.Events
+	Preview store.Previewer
 	Capture *capture.Service
 	Exports *export.Service
 	Signer  export.Signer

@@ -10,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/backstory-dev/backstory/internal/export"
 	"github.com/backstory-dev/backstory/internal/segment"
 	"github.com/backstory-dev/backstory/internal/store"
 )
@@ -227,8 +228,10 @@ func (s *Server) deleteSegment(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{})
 }
 
-// previewSegment counts who and what a definition (or saved segment)
-// matches, before anyone exports it.
+// previewSegment sizes a definition (or saved segment) before anyone
+// exports it: members, their sessions and events in the window, the
+// members left after each top-level criterion, members per local day, and,
+// given an export request, the rows and bytes that export would write.
 func (s *Server) previewSegment(w http.ResponseWriter, r *http.Request) {
 	raw, err := readBody(w, r, maxBody)
 	if err != nil {
@@ -240,6 +243,7 @@ func (s *Server) previewSegment(w http.ResponseWriter, r *http.Request) {
 		SegmentID2 string          `json:"segment_id"`
 		Definition json.RawMessage `json:"definition"`
 		Timezone   string          `json:"timezone"`
+		Export     json.RawMessage `json:"export"`
 	}
 	if err := unmarshal(raw, &body); err != nil {
 		writeError(w, err)
@@ -266,22 +270,76 @@ func (s *Server) previewSegment(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	out, err := s.preview(r, def, opt)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(body.Export) > 0 {
+		est, err := s.estimate(r, body.Export, body.SegmentID+body.SegmentID2)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out["estimate"] = est
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) preview(r *http.Request, def *segment.Definition, opt segment.CompileOptions) (map[string]any, error) {
 	comp, err := segment.Compile(def, opt)
 	if err != nil {
-		writeError(w, err)
-		return
+		return nil, err
 	}
-	q := store.ExportQuery{Org: org, People: comp.People, Start: comp.Start, End: comp.End}
-	people, err := s.Events.CountExport(r.Context(), q, true)
+	res, err := s.Preview.Preview(r.Context(), store.PreviewQuery{Org: opt.Org,
+		People: comp.People, Start: comp.Start, End: comp.End, Location: comp.Location})
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	events, err := s.Events.CountExport(r.Context(), q, false)
+	// The funnel: members of the first k criteria, for each k.
+	funnel := []map[string]any{}
+	if len(def.Criteria) > 1 {
+		for k := 1; k <= len(def.Criteria); k++ {
+			part := *def
+			part.Criteria = def.Criteria[:k]
+			c, err := segment.Compile(&part, opt)
+			if err != nil {
+				return nil, err
+			}
+			n, err := s.Preview.CountPeople(r.Context(), string(opt.Org), c.People)
+			if err != nil {
+				return nil, err
+			}
+			funnel = append(funnel, map[string]any{"criterion": k - 1, "people": n})
+		}
+	}
+	perDay := res.PerDay
+	if perDay == nil {
+		perDay = []store.DayCount{}
+	}
+	return map[string]any{"people": res.People, "activePeople": res.ActivePeople,
+		"sessions": res.Sessions, "events": res.Events, "funnel": funnel,
+		"perDay": perDay, "start": rfc3339ms(comp.Start), "end": rfc3339ms(comp.End),
+		"timezone": comp.Location.String()}, nil
+}
+
+// estimate sizes an export request given with a preview.
+func (s *Server) estimate(r *http.Request, raw json.RawMessage, segmentID string) (map[string]int64, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, event.Invalid("export: want an export request object")
+	}
+	if _, ok := m["segmentId"]; !ok && segmentID != "" {
+		m["segmentId"], _ = json.Marshal(segmentID)
+	}
+	full, _ := json.Marshal(m)
+	req, err := export.ParseRequest(full, s.now())
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, event.Invalid("export: %v", err)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"people": people, "events": events,
-		"start": rfc3339ms(comp.Start), "end": rfc3339ms(comp.End)})
+	rows, bytes, err := s.Exports.Estimate(r.Context(), callerOf(r.Context()).Org, req)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]int64{"rows": rows, "bytes": bytes}, nil
 }

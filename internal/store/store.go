@@ -33,6 +33,8 @@ type ExportQuery struct {
 	// Columns and Props are the output columns in order. A column is
 	// either a catalog column or a custom property.
 	Columns []OutputColumn
+	// Limit, when positive, stops after that many rows (for estimates).
+	Limit int
 }
 
 // OutputColumn is one export column: a catalog column, or a property.
@@ -155,4 +157,33 @@ type Jobs interface {
 	BatchJob(ctx context.Context, org event.OrgID, id string) (event.BatchJob, error)
 	Idempotent(ctx context.Context, org event.OrgID, key string, since time.Time) (IdemRecord, error)
 	SaveIdempotent(ctx context.Context, org event.OrgID, key string, r IdemRecord, now time.Time) error
+}
+
+// PreviewQuery asks how big a segment is.
+type PreviewQuery struct {
+	Org        event.OrgID
+	People     Query // the members; empty is everyone
+	Start, End time.Time
+	Location   *time.Location // for day boundaries
+}
+
+// DayCount is the number of members active on one local day.
+type DayCount struct {
+	Day    string `json:"day"` // YYYY-MM-DD in the preview's zone
+	People int64  `json:"people"`
+}
+
+// PreviewResult is a segment's size.
+type PreviewResult struct {
+	People       int64 // members
+	ActivePeople int64 // members with events in the window
+	Sessions     int64
+	Events       int64
+	PerDay       []DayCount
+}
+
+// Previewer sizes segments before anyone exports them.
+type Previewer interface {
+	Preview(ctx context.Context, q PreviewQuery) (PreviewResult, error)
+	CountPeople(ctx context.Context, org string, people Query) (int64, error)
 }

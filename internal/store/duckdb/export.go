@@ -21,6 +21,13 @@ func (s *sqlBuilder) add(text string, args ...any) {
 	s.args = append(s.args, args...)
 }
 
+// limit caps the rows of a query when n is positive.
+func (s *sqlBuilder) limit(n int) {
+	if n > 0 {
+		s.add(" LIMIT ?", n)
+	}
+}
+
 // where writes the event selection shared by every export query: the
 // org, the time range, the segment's members and the event filter.
 func (s *sqlBuilder) where(q store.ExportQuery) {
@@ -100,6 +107,7 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 		" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
 	s.where(q)
 	s.add(" ORDER BY e.event_start, e.event_id")
+	s.limit(q.Limit)
 	return db.stream(ctx, s, q.Columns, fn)
 }
 
@@ -166,6 +174,7 @@ a AS (SELECT indv_id, sum(d)::BIGINT AS total_active_duration FROM (
 		" LEFT JOIN people p ON p.org_id = ? AND p.indv_id = m.indv_id" +
 		" ORDER BY COALESCE(p.uid, CAST(m.indv_id AS VARCHAR)), m.indv_id")
 	s.args = append(s.args, string(q.Org))
+	s.limit(q.Limit)
 	return s, nil
 }
 
