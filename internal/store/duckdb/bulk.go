@@ -42,7 +42,7 @@ func (db *DB) SavePeople(ctx context.Context, ps []event.Person) error {
 		}
 	}
 	for org, set := range keys {
-		err := savePropKeys(ctx, tx, org, map[event.PropScope]map[string]bool{event.ScopeUser: set})
+		err := insertPropKeys(ctx, tx, org, map[event.PropScope]map[string]bool{event.ScopeUser: set})
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,8 @@ import (
 	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
+
+	"github.com/backstory-dev/backstory/internal/event"
 )
 
 // Options configures Open.
@@ -38,6 +40,10 @@ type DB struct {
 	// and a deduplicating insert, and DuckDB allows one writer per table
 	// without conflicts.
 	writeMu sync.Mutex
+	// seen holds each org's filter of stored event ids; under writeMu.
+	seen map[event.OrgID]*seenFilter
+	// knownKeys caches property keys already in prop_keys; under writeMu.
+	knownKeys map[propKeyID]bool
 }
 
 // Open opens (creating if needed) the database and applies the schema.
@@ -80,10 +86,8 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 func (db *DB) migrate(ctx context.Context) error {
 	stmts := append(Schema(), metaSchema()...)
 	stmts = append(stmts,
-		"CREATE TABLE IF NOT EXISTS events_incoming AS "+
-			"SELECT * FROM events LIMIT 0",
-		// Rows left here by a crash were never acknowledged.
-		"DELETE FROM events_incoming",
+		// A staging table of earlier versions; appends go straight in now.
+		"DROP TABLE IF EXISTS events_incoming",
 	)
 	for _, s := range stmts {
 		if _, err := db.sql.ExecContext(ctx, s); err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -14,14 +15,11 @@ import (
 	"github.com/backstory-dev/backstory/internal/event"
 )
 
-// dedupSlack widens the time window searched for an earlier copy of an
-// event: a retried send may be skew-corrected to a slightly different
-// instant than the first.
-const dedupSlack = 24 * time.Hour
-
-// AppendEvents stores recs, keeping the first copy of each EventId. Rows
-// are appended to a staging table, then moved with one deduplicating
-// INSERT, so a batch is stored whole or not at all.
+// AppendEvents stores recs, keeping the first copy of each EventId: the
+// first in the batch, and never one already stored. A filter of the ids
+// seen so far answers most of that without a query; only ids it may have
+// seen are looked up. The rows go through a staging table into events in
+// one transaction, so a batch is stored whole or not at all.
 func (db *DB) AppendEvents(ctx context.Context, org event.OrgID, recs []event.Record) (int, error) {
 	if len(recs) == 0 {
 		return 0, nil
@@ -29,33 +27,146 @@ func (db *DB) AppendEvents(ctx context.Context, org event.OrgID, recs []event.Re
 	db.writeMu.Lock()
 	defer db.writeMu.Unlock()
 
+	seen, err := db.seenFor(ctx, org)
+	if err != nil {
+		return 0, err
+	}
+	fresh, ids, err := db.newEvents(ctx, org, seen, recs)
+	if err != nil || len(fresh) == 0 {
+		return 0, err
+	}
+
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("append events: %w", err)
 	}
 	defer conn.Close()
+	keys, err := appendRows(conn, org, fresh)
+	if err != nil {
+		return 0, fmt.Errorf("append events: %w", err)
+	}
+	if err := db.savePropKeys(ctx, org, keys); err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		seen.add(id)
+	}
+	return len(fresh), nil
+}
 
+// newEvents drops the records whose EventId repeats in the batch or is
+// already stored, and returns the rest with their ids.
+func (db *DB) newEvents(ctx context.Context, org event.OrgID, seen *seenFilter, recs []event.Record) ([]event.Record, []string, error) {
+	inBatch := make(map[string]bool, len(recs))
+	fresh := make([]event.Record, 0, len(recs))
+	ids := make([]string, 0, len(recs))
+	var maybe []string
+	for i, r := range recs {
+		id, _ := r.Values["EventId"].(string)
+		if id == "" {
+			return nil, nil, fmt.Errorf("record %d has no EventId", i)
+		}
+		if _, ok := r.Values["EventStart"].(time.Time); !ok {
+			return nil, nil, fmt.Errorf("record %d has no EventStart", i)
+		}
+		if inBatch[id] {
+			continue
+		}
+		inBatch[id] = true
+		if seen.mayContain(id) {
+			maybe = append(maybe, id)
+		}
+		fresh, ids = append(fresh, r), append(ids, id)
+	}
+	if len(maybe) == 0 {
+		return fresh, ids, nil
+	}
+	stored, err := db.storedIDs(ctx, org, maybe)
+	if err != nil || len(stored) == 0 {
+		return fresh, ids, err
+	}
+	keep, keepIDs := fresh[:0], ids[:0]
+	for i, r := range fresh {
+		if !stored[ids[i]] {
+			keep, keepIDs = append(keep, r), append(keepIDs, ids[i])
+		}
+	}
+	return keep, keepIDs, nil
+}
+
+// storedIDs reports which of ids the org already has.
+func (db *DB) storedIDs(ctx context.Context, org event.OrgID, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	const chunk = 1000
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		args := []any{string(org)}
+		marks := strings.Repeat(", ?", n)[2:]
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		rows, err := db.sql.QueryContext(ctx, "SELECT event_id FROM events"+
+			" WHERE org_id = ? AND event_id IN ("+marks+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("look up event ids: %w", err)
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = true
+		}
+		rows.Close()
+		ids = ids[n:]
+	}
+	return out, nil
+}
+
+// seenFor returns the org's filter of stored ids, reading them from the
+// table the first time. The caller holds writeMu.
+func (db *DB) seenFor(ctx context.Context, org event.OrgID) (*seenFilter, error) {
+	if f, ok := db.seen[org]; ok {
+		return f, nil
+	}
+	f := &seenFilter{}
+	rows, err := db.sql.QueryContext(ctx, "SELECT event_id FROM events WHERE org_id = ?", string(org))
+	if err != nil {
+		return nil, fmt.Errorf("load event ids: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("load event ids: %w", err)
+		}
+		f.add(id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("load event ids: %w", err)
+	}
+	if db.seen == nil {
+		db.seen = map[event.OrgID]*seenFilter{}
+	}
+	db.seen[org] = f
+	return f, nil
+}
+
+// appendRows appends records to the events table and collects their
+// property keys. Every value is converted before anything is written, and
+// the appender writes its rows in one flush when closed, so a batch is
+// stored whole or, on a bad value, not at all.
+func appendRows(conn *sql.Conn, org event.OrgID, recs []event.Record) (map[event.PropScope]map[string]bool, error) {
 	cols := event.StoredEventColumns()
-	var minT, maxT time.Time
 	keys := map[event.PropScope]map[string]bool{}
-	err = conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "events_incoming")
+	err := conn.Raw(func(dc any) error {
+		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
 		if err != nil {
 			return err
 		}
 		row := make([]driver.Value, len(cols)+3)
 		for i, r := range recs {
-			t, ok := r.Values["EventStart"].(time.Time)
-			if !ok {
-				app.Close()
-				return fmt.Errorf("record %d has no EventStart", i)
-			}
-			if minT.IsZero() || t.Before(minT) {
-				minT = t
-			}
-			if t.After(maxT) {
-				maxT = t
-			}
 			row[0] = string(org)
 			for j, c := range cols {
 				row[j+1] = r.Values[c.Name]
@@ -63,6 +174,7 @@ func (db *DB) AppendEvents(ctx context.Context, org event.OrgID, recs []event.Re
 			row[len(cols)+1] = propsText(r.EventProps)
 			row[len(cols)+2] = propsText(r.PageProps)
 			if err := app.AppendRow(row...); err != nil {
+				app.Clear()
 				app.Close()
 				return fmt.Errorf("record %d: %w", i, err)
 			}
@@ -71,41 +183,7 @@ func (db *DB) AppendEvents(ctx context.Context, org event.OrgID, recs []event.Re
 		}
 		return app.Close()
 	})
-	if err != nil {
-		conn.ExecContext(context.WithoutCancel(ctx), "DELETE FROM events_incoming")
-		return 0, fmt.Errorf("append events: %w", err)
-	}
-
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, fmt.Errorf("append events: %w", err)
-	}
-	defer tx.Rollback()
-	res, err := tx.ExecContext(ctx, `
-INSERT INTO events
-SELECT * EXCLUDE (rn) FROM (
-  SELECT *, row_number() OVER (
-    PARTITION BY event_id ORDER BY received_at NULLS LAST) AS rn
-  FROM events_incoming) s
-WHERE rn = 1 AND NOT EXISTS (
-  SELECT 1 FROM events e
-  WHERE e.org_id = s.org_id AND e.event_id = s.event_id
-    AND e.event_start >= ? AND e.event_start <= ?)`,
-		minT.Add(-dedupSlack), maxT.Add(dedupSlack))
-	if err != nil {
-		return 0, fmt.Errorf("append events: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM events_incoming"); err != nil {
-		return 0, fmt.Errorf("append events: %w", err)
-	}
-	if err := savePropKeys(ctx, tx, org, keys); err != nil {
-		return 0, err
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("append events: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return keys, err
 }
 
 // propsText encodes props as the JSON text stored in the props columns,
@@ -133,9 +211,52 @@ func notePropKeys(keys map[event.PropScope]map[string]bool, s event.PropScope, p
 	}
 }
 
-// savePropKeys records the property keys of a batch, for wildcards and
-// pickers.
-func savePropKeys(ctx context.Context, tx *sql.Tx, org event.OrgID, keys map[event.PropScope]map[string]bool) error {
+// savePropKeys records the property keys of a batch not recorded yet,
+// for wildcards and pickers.
+func (db *DB) savePropKeys(ctx context.Context, org event.OrgID, keys map[event.PropScope]map[string]bool) error {
+	left := 0
+	for scope, set := range keys {
+		for k := range set {
+			if db.knownKeys[propKeyID{org, scope, k}] {
+				delete(set, k)
+			}
+		}
+		left += len(set)
+	}
+	if left == 0 {
+		return nil
+	}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("save property keys: %w", err)
+	}
+	defer tx.Rollback()
+	if err := insertPropKeys(ctx, tx, org, keys); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("save property keys: %w", err)
+	}
+	if db.knownKeys == nil {
+		db.knownKeys = map[propKeyID]bool{}
+	}
+	for scope, set := range keys {
+		for k := range set {
+			db.knownKeys[propKeyID{org, scope, k}] = true
+		}
+	}
+	return nil
+}
+
+// propKeyID names a stored property key.
+type propKeyID struct {
+	org   event.OrgID
+	scope event.PropScope
+	key   string
+}
+
+// insertPropKeys records property keys in tx.
+func insertPropKeys(ctx context.Context, tx *sql.Tx, org event.OrgID, keys map[event.PropScope]map[string]bool) error {
 	for scope, set := range keys {
 		names := make([]string, 0, len(set))
 		for k := range set {
