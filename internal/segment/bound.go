@@ -20,8 +20,8 @@ func LoadLocation(name string) (*time.Location, error) {
 		return time.UTC, nil
 	}
 	if isFixedOffset(name) {
-		return nil, event.Invalid("timezone %q: fixed offsets are not "+
-			"supported; use an IANA name such as \"Europe/Berlin\"", name)
+		return nil, event.Invalid("fixed offset %q is not supported as a "+
+			"timezone; use an IANA name such as \"Europe/Berlin\"", name)
 	}
 	if name == "Local" || len(name) > 64 {
 		return nil, event.Invalid("unknown timezone %q; use an IANA name "+

@@ -41,6 +41,10 @@ type Compiled struct {
 	// Start and End are the membership window, half-open; a zero value
 	// is unbounded.
 	Start, End time.Time
+	// Steps[k] selects the members as People does, judged on the first
+	// k+1 top-level criteria only: the sizes a preview shows after each
+	// criterion. It is empty when the definition has no criteria.
+	Steps []store.Query
 	// Location is the timezone the definition was read in.
 	Location *time.Location
 }
@@ -63,27 +67,35 @@ func Compile(def *Definition, opt CompileOptions) (Compiled, error) {
 		return Compiled{}, err
 	}
 
-	window := def.TimeRange
+	window, path := def.TimeRange, "timeRange"
 	if opt.Window != nil {
-		window = *opt.Window
+		window, path = *opt.Window, "segmentTimeRange"
 	}
 	if window.Last != "" && opt.Now.IsZero() {
 		return Compiled{}, errors.New("compile segment: relative window " +
 			"without a clock")
 	}
-	start, end, err := window.Resolve(opt.Now, loc)
+	start, end, err := window.resolve(path, opt.Now, loc)
 	if err != nil {
 		return Compiled{}, err
 	}
 
-	c := &compiler{d: opt.Dialect, org: string(opt.Org),
-		start: ceilMicro(start), end: ceilMicro(end)}
-	if c.d == nil {
-		c.d = DuckDB
+	d := opt.Dialect
+	if d == nil {
+		d = DuckDB
 	}
+	fresh := func() *compiler {
+		return &compiler{d: d, org: string(opt.Org),
+			start: ceilMicro(start), end: ceilMicro(end)}
+	}
+	c := fresh()
 	out := Compiled{Start: c.start, End: c.end, Location: loc}
 	out.People = c.people(p) // collects the filters EventMatch needs
 	out.EventMatch = c.eventMatch()
+	for k := range p.nodes {
+		step := &plan{match: p.match, nodes: p.nodes[:k+1]}
+		out.Steps = append(out.Steps, fresh().people(step))
+	}
 	return out, nil
 }
 

@@ -341,15 +341,22 @@ func TestCompileMembers(t *testing.T) {
 			`]}`, []int64{3}},
 		{"last hours", `{"timeRange":{"last":"300h"}}`, []int64{2, 3}},
 	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			c := compileJSON(t, tc.def, CompileOptions{Now: shopNow})
-			got := members(t, db, c)
-			if !slices.Equal(got, tc.want) {
-				t.Errorf("members = %v, want %v\nSQL: %s\nargs: %v", got,
-					tc.want, c.People.SQL, c.People.Args)
-			}
-		})
+	// The answers must not depend on the session's timezone, which
+	// DuckDB takes from the host by default.
+	for _, zone := range []string{"UTC", "America/New_York"} {
+		if _, err := db.Exec("SET TimeZone = '" + zone + "'"); err != nil {
+			t.Fatalf("set session timezone: %v", err)
+		}
+		for _, tc := range tests {
+			t.Run(zone+"/"+tc.name, func(t *testing.T) {
+				c := compileJSON(t, tc.def, CompileOptions{Now: shopNow})
+				got := members(t, db, c)
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("members = %v, want %v\nSQL: %s\nargs: %v",
+						got, tc.want, c.People.SQL, c.People.Args)
+				}
+			})
+		}
 	}
 }
 
@@ -533,7 +540,8 @@ func TestCompileInjection(t *testing.T) {
 		t.Errorf("hostile selector: members = %v, want none", got)
 	}
 	var n int
-	if err := db.QueryRow("SELECT count(*) FROM people").Scan(&n); err != nil || n != 6 {
+	err := db.QueryRow("SELECT count(*) FROM people").Scan(&n)
+	if err != nil || n != 6 {
 		t.Errorf("people rows = %d (%v), want 6", n, err)
 	}
 }
@@ -550,5 +558,38 @@ func TestCompileWindowBounds(t *testing.T) {
 	if !c.Start.Equal(wantStart) || !c.End.Equal(wantEnd) {
 		t.Errorf("window = [%v, %v), want [%v, %v)", c.Start, c.End,
 			wantStart, wantEnd)
+	}
+}
+
+func TestCompileWindowErrorsNamePath(t *testing.T) {
+	_, err := Compile(&Definition{}, CompileOptions{Org: testOrg,
+		Window: &TimeRange{Start: "2024-08-02", End: "2024-08-01"}})
+	if err == nil || !strings.HasPrefix(err.Error(), "segmentTimeRange: ") {
+		t.Errorf("err = %v, want it to name segmentTimeRange", err)
+	}
+	_, err = Compile(&Definition{}, CompileOptions{Org: testOrg,
+		Window: &TimeRange{Start: "later"}})
+	if err == nil || !strings.HasPrefix(err.Error(), "segmentTimeRange.start: ") {
+		t.Errorf("err = %v, want it to name segmentTimeRange.start", err)
+	}
+}
+
+func TestCompileSteps(t *testing.T) {
+	db := shopDB(t)
+	def := defOf(did("navigate"), userCrit("device", "neq", `"Mobile"`),
+		`{"didNot":{"type":"custom"}}`)
+	c := compileJSON(t, def, CompileOptions{Now: shopNow})
+	want := [][]int64{{1, 2, 3}, {1, 3}, {3}}
+	if len(c.Steps) != len(want) {
+		t.Fatalf("steps = %d, want %d", len(c.Steps), len(want))
+	}
+	for k, q := range c.Steps {
+		got := members(t, db, Compiled{People: q})
+		if !slices.Equal(got, want[k]) {
+			t.Errorf("step %d: members = %v, want %v", k, got, want[k])
+		}
+	}
+	if got := members(t, db, c); !slices.Equal(got, want[2]) {
+		t.Errorf("members = %v, want %v", got, want[2])
 	}
 }

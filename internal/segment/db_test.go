@@ -76,7 +76,7 @@ func mustTime(t fataler, s string) time.Time {
 	return at.UTC()
 }
 
-func insertEvents(t testing.TB, db *sql.DB, evs ...testEvent) {
+func insertEvents(t fataler, db *sql.DB, evs ...testEvent) {
 	t.Helper()
 	for _, ev := range evs {
 		cols := []string{"org_id", "event_id", "indv_id", "user_id",
@@ -117,7 +117,7 @@ func insertEvents(t testing.TB, db *sql.DB, evs ...testEvent) {
 	}
 }
 
-func insertPeople(t testing.TB, db *sql.DB, ps ...testPerson) {
+func insertPeople(t fataler, db *sql.DB, ps ...testPerson) {
 	t.Helper()
 	for _, p := range ps {
 		org := p.Org
@@ -140,7 +140,7 @@ func insertPeople(t testing.TB, db *sql.DB, ps ...testPerson) {
 }
 
 // members runs a compiled People query and returns the ids, sorted.
-func members(t testing.TB, db *sql.DB, c Compiled) []int64 {
+func members(t fataler, db *sql.DB, c Compiled) []int64 {
 	t.Helper()
 	rows, err := db.Query(c.People.SQL, c.People.Args...)
 	if err != nil {
@@ -166,7 +166,7 @@ func members(t testing.TB, db *sql.DB, c Compiled) []int64 {
 }
 
 // matchedEvents returns the ids of the org's events EventMatch selects.
-func matchedEvents(t testing.TB, db *sql.DB, c Compiled) []string {
+func matchedEvents(t fataler, db *sql.DB, c Compiled) []string {
 	t.Helper()
 	if c.EventMatch.SQL == "" {
 		return nil

@@ -39,6 +39,10 @@ type Dialect interface {
 	EpochMicros(x string) string
 }
 
+// TODO(clickhouse): a ClickHouse Dialect (positionUTF8/startsWith,
+// match(), JSONExtractString, toFloat64OrNull, toUnixTimestamp64Micro)
+// and a run of the segment tests against it when CI provides a server.
+
 // DuckDB is the Dialect of the embedded DuckDB store.
 var DuckDB Dialect = duckDialect{}
 

@@ -179,6 +179,8 @@ func propType(t event.PropType) valueType {
 	case event.TypeStrs:
 		return typeTextList
 	}
+	// TODO(lists): element tests for ints, reals, bools and dates lists;
+	// they take exists and not_exists until a caller needs more.
 	return typeList
 }
 

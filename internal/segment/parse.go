@@ -179,7 +179,7 @@ func readDefinition(data []byte, d *Definition) error {
 			return err
 		}
 	}
-	d.Criteria, err = readCriteria("", o)
+	d.Criteria, err = readCriteria("", o, 0)
 	return err
 }
 
@@ -215,10 +215,14 @@ func readTimeRange(path string, raw json.RawMessage, r *TimeRange, emptyIsAll bo
 
 // readCriteria reads the optional criteria array of o, the object at
 // path.
-func readCriteria(path string, o object) ([]Criterion, error) {
+func readCriteria(path string, o object, depth int) ([]Criterion, error) {
 	elems, ok, err := o.array(path, "criteria")
 	if err != nil || !ok {
 		return nil, err
+	}
+	if depth > maxDepth {
+		return nil, invalidAt(join(path, "criteria"), "groups nest at most "+
+			"%d deep", maxDepth)
 	}
 	if len(elems) > maxCriteria {
 		return nil, invalidAt(join(path, "criteria"), "at most %d criteria",
@@ -226,7 +230,8 @@ func readCriteria(path string, o object) ([]Criterion, error) {
 	}
 	out := make([]Criterion, len(elems))
 	for i, raw := range elems {
-		if err := readCriterion(index(join(path, "criteria"), i), raw, &out[i]); err != nil {
+		p := index(join(path, "criteria"), i)
+		if err := readCriterion(p, raw, &out[i], depth); err != nil {
 			return nil, err
 		}
 	}
@@ -235,7 +240,7 @@ func readCriteria(path string, o object) ([]Criterion, error) {
 
 // readCriterion reads one criterion. The path of a top-level criterion
 // is "criteria[i]"; of a nested one "criteria[i].criteria[j]".
-func readCriterion(path string, raw json.RawMessage, c *Criterion) error {
+func readCriterion(path string, raw json.RawMessage, c *Criterion, depth int) error {
 	o, err := readObject(path, raw, "user", "did", "count", "didNot",
 		"sequence", "within", "sameSession", "match", "criteria")
 	if err != nil {
@@ -272,7 +277,7 @@ func readCriterion(path string, raw json.RawMessage, c *Criterion) error {
 		return err
 	}
 	c.Match = Match(match)
-	c.Criteria, err = readCriteria(path, o)
+	c.Criteria, err = readCriteria(path, o, depth+1)
 	if err == nil && c.Criteria == nil && o["criteria"] != nil {
 		c.Criteria = []Criterion{}
 	}
@@ -321,7 +326,8 @@ func readFilter(path string, raw json.RawMessage, f *EventFilter) error {
 	}
 	for i, raw := range conds {
 		var c Condition
-		if err := readCondition(index(join(path, "where"), i), raw, &c); err != nil {
+		p := index(join(path, "where"), i)
+		if err := readCondition(p, raw, &c); err != nil {
 			return err
 		}
 		f.Where = append(f.Where, c)

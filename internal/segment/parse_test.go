@@ -213,7 +213,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown timezone", `{"timezone":"Mars/Olympus"}`,
 			`timezone: unknown timezone "Mars/Olympus"`},
 		{"fixed offset", `{"timezone":"+05:00"}`,
-			`timezone: timezone "+05:00": fixed offsets are not supported`},
+			`timezone: fixed offset "+05:00" is not supported`},
 		{"name type", `{"name":3}`, "name: want a string"},
 		{"criteria type", `{"criteria":{}}`, "criteria: want an array"},
 		{"too deep", nested(maxDepth + 2), "groups nest at most"},

@@ -171,9 +171,6 @@ func TestSelectorLargestInDuckDB(t *testing.T) {
 		At: "2024-05-01T10:00:00Z", Cols: map[string]any{"selector_tok": tok}})
 	def := defOf(did("", where("selector", "matches", fmt.Sprintf("%q", sel))))
 	c := compileJSON(t, def, CompileOptions{})
-	if n := len(c.People.SQL); n > 0 {
-		t.Logf("pattern bytes: %d", len(fmt.Sprint(c.People.Args[len(c.People.Args)-1])))
-	}
 	if got := members(t, db, c); len(got) != 1 {
 		t.Errorf("members = %v, want [1]", got)
 	}

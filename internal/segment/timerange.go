@@ -27,10 +27,16 @@ var (
 // 1d" is today. Weeks are 7N days. Day lengths follow the calendar (23
 // or 25 hours across DST). "last Nh" is [now - N hours, now).
 func (r TimeRange) Resolve(now time.Time, loc *time.Location) (start, end time.Time, err error) {
+	return r.resolve("timeRange", now, loc)
+}
+
+// resolve is Resolve with the path its errors name.
+func (r TimeRange) resolve(path string, now time.Time,
+	loc *time.Location) (start, end time.Time, err error) {
 	if loc == nil {
 		loc = time.UTC
 	}
-	if err := r.check("timeRange"); err != nil {
+	if err := r.check(path); err != nil {
 		return time.Time{}, time.Time{}, err
 	}
 	switch {
@@ -40,22 +46,17 @@ func (r TimeRange) Resolve(now time.Time, loc *time.Location) (start, end time.T
 		start, end = resolveLast(r.Last, now, loc)
 		return start, end, nil
 	case r.Since != "":
-		start, err = ParseBound(r.Since, loc)
-		return start, time.Time{}, err
+		start, _ = ParseBound(r.Since, loc) // check read it
+		return start, time.Time{}, nil
 	}
 	if r.Start != "" {
-		if start, err = ParseBound(r.Start, loc); err != nil {
-			return time.Time{}, time.Time{}, err
-		}
+		start, _ = ParseBound(r.Start, loc)
 	}
 	if r.End != "" {
-		if end, err = ParseBound(r.End, loc); err != nil {
-			return time.Time{}, time.Time{}, err
-		}
+		end, _ = ParseBound(r.End, loc)
 	}
 	if !start.IsZero() && !end.IsZero() && start.After(end) {
-		return time.Time{}, time.Time{}, invalidAt("timeRange",
-			"start is after end")
+		return time.Time{}, time.Time{}, invalidAt(path, "start is after end")
 	}
 	return start, end, nil
 }

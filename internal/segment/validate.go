@@ -271,7 +271,7 @@ func checkCount(path string, c *Count) (*count, error) {
 	switch c.Op {
 	case opEq, opGte, opLte:
 		if c.Value == nil || c.Values != nil {
-			return nil, invalidAt(path, "%s takes value, not values", c.Op)
+			return nil, invalidAt(path, "%s takes value, a whole number", c.Op)
 		}
 		n := *c.Value
 		if n < 1 || n > maxCount {
