@@ -296,21 +296,15 @@ func (s *Server) preview(r *http.Request, def *segment.Definition, opt segment.C
 	if err != nil {
 		return nil, err
 	}
-	// The funnel: members of the first k criteria, for each k.
+	// The funnel: members judged on the first k criteria, for each k.
 	funnel := []map[string]any{}
-	if len(def.Criteria) > 1 {
-		for k := 1; k <= len(def.Criteria); k++ {
-			part := *def
-			part.Criteria = def.Criteria[:k]
-			c, err := segment.Compile(&part, opt)
+	if len(comp.Steps) > 1 {
+		for k, step := range comp.Steps {
+			n, err := s.Preview.CountPeople(r.Context(), string(opt.Org), step)
 			if err != nil {
 				return nil, err
 			}
-			n, err := s.Preview.CountPeople(r.Context(), string(opt.Org), c.People)
-			if err != nil {
-				return nil, err
-			}
-			funnel = append(funnel, map[string]any{"criterion": k - 1, "people": n})
+			funnel = append(funnel, map[string]any{"criterion": k, "people": n})
 		}
 	}
 	perDay := res.PerDay

@@ -2,7 +2,10 @@ package duckdb
 
 import (
 	"context"
+	"database/sql/driver"
+	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -208,33 +211,49 @@ func (db *DB) CountExport(ctx context.Context, q store.ExportQuery, individuals 
 }
 
 // stream runs the query and hands each row to fn, converting driver values
-// to the kinds the encoders take.
+// to the kinds the encoders take. It reads rows from the driver directly:
+// database/sql's per-row locking and Scan conversions cost about a third
+// of an export's time.
 func (db *DB) stream(ctx context.Context, s sqlBuilder, cols []store.OutputColumn, fn store.RowFunc) error {
-	rows, err := db.sql.QueryContext(ctx, s.b.String(), s.args...)
+	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("export query: %w", err)
 	}
-	defer rows.Close()
-	vals := make([]any, len(cols))
-	ptrs := make([]any, len(cols))
-	for i := range vals {
-		ptrs[i] = &vals[i]
+	defer conn.Close()
+	args := make([]driver.NamedValue, len(s.args))
+	for i, a := range s.args {
+		if n, ok := a.(int); ok {
+			a = int64(n)
+		}
+		args[i] = driver.NamedValue{Ordinal: i + 1, Value: a}
 	}
-	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
+	return conn.Raw(func(dc any) error {
+		rows, err := dc.(driver.QueryerContext).QueryContext(ctx, s.b.String(), args)
+		if err != nil {
 			return fmt.Errorf("export query: %w", err)
 		}
-		for i, c := range cols {
-			vals[i] = convert(vals[i], c.Kind)
+		defer rows.Close()
+		vals := make([]driver.Value, len(cols))
+		row := make([]any, len(cols))
+		for {
+			err := rows.Next(vals)
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			if err != nil {
+				return fmt.Errorf("export query: %w", err)
+			}
+			for i, c := range cols {
+				row[i] = convert(vals[i], c.Kind)
+			}
+			if err := fn(row); err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
 		}
-		if err := fn(vals); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("export query: %w", err)
-	}
-	return nil
+	})
 }
 
 // convert normalises a scanned value: times to UTC, date properties
