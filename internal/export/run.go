@@ -65,12 +65,13 @@ func (s *Service) run(ctx context.Context, op *event.Operation) (int64, error) {
 		}
 		return nil
 	}
-	if req.Type == TypeIndividual {
-		err = s.Events.ExportIndividuals(ctx, q, write)
-	} else {
-		err = s.Events.ExportEvents(ctx, q, write)
+	scan := func(fn store.RowFunc) error {
+		if req.Type == TypeIndividual {
+			return s.Events.ExportIndividuals(ctx, q, fn)
+		}
+		return s.Events.ExportEvents(ctx, q, fn)
 	}
-	if err != nil {
+	if err := pipelined(ctx, len(q.Columns), scan, write); err != nil {
 		return rows, err
 	}
 	if err := w.Close(); err != nil {
