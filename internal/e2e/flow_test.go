@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"encoding/csv"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -197,4 +198,31 @@ func TestV2BatchPartialFailure(t *testing.T) {
 	}
 	got := e.csvExport(map[string]any{"fields": []string{"UserAppKey", "EventCustomName"}})
 	wantText(t, got, "UserAppKey,EventCustomName\nana,A\nana,B\n")
+}
+
+// TestDownloadResumesWithRange checks that a broken download can ask for
+// the rest of the file.
+func TestDownloadResumesWithRange(t *testing.T) {
+	e := newEnv(t)
+	e.ingest(`
+{"event_id":"e1","ts":"2024-05-01T10:00:00.000Z"}
+{"event_id":"e2","ts":"2024-05-01T10:00:01.000Z"}`)
+	whole, _ := e.rawExport(map[string]any{"segmentId": "everyone", "type": "TYPE_EVENT",
+		"format": "FORMAT_CSV"})
+	var ops struct{ Operations []operation }
+	e.call("GET", "/operations/v1?limit=1", nil, &ops)
+	var res struct{ Location string }
+	e.call("GET", "/search/v1/exports/"+ops.Operations[0].Results.SearchExportID+"/results", nil, &res)
+	req, _ := http.NewRequest("GET", res.Location, nil)
+	req.Header.Set("Range", "bytes=10-")
+	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	tail, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(tail, whole[10:]) {
+		t.Errorf("range: HTTP %d, %d bytes; want 206 and the last %d bytes",
+			resp.StatusCode, len(tail), len(whole)-10)
+	}
 }
