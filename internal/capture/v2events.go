@@ -3,7 +3,6 @@ package capture
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"strconv"
 	"time"
 
@@ -45,9 +44,11 @@ func (s *Service) AddServerEvent(ctx context.Context, org event.OrgID, e ServerE
 func (s *Service) AddServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent) ([]error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	b := serverBatch{s: s, org: org, devices: map[event.IndvID]*store.Device{}}
+	if err := b.prefetch(ctx, evs); err != nil {
+		return nil, err
+	}
 	errs := make([]error, len(evs))
-	b := serverBatch{s: s, org: org, byUID: map[string]event.IndvID{},
-		known: map[event.IndvID]bool{}, devices: map[event.IndvID]*store.Device{}}
 	received := s.now()
 	var recs []event.Record
 	for i, e := range evs {
@@ -61,10 +62,15 @@ func (s *Service) AddServerEvents(ctx context.Context, org event.OrgID, evs []Se
 			return nil, err
 		}
 	}
+	if err := s.People.SavePeople(ctx, b.newPeople); err != nil {
+		return nil, err
+	}
+	devs := make([]store.Device, 0, len(b.devices))
 	for _, d := range b.devices {
-		if err := s.People.SaveDevice(ctx, *d); err != nil {
-			return nil, err
-		}
+		devs = append(devs, *d)
+	}
+	if err := s.People.SaveDevices(ctx, devs); err != nil {
+		return nil, err
 	}
 	if _, err := s.Events.AppendEvents(ctx, org, recs); err != nil {
 		return nil, err
@@ -72,72 +78,107 @@ func (s *Service) AddServerEvents(ctx context.Context, org event.OrgID, evs []Se
 	return errs, nil
 }
 
-// serverBatch caches people and devices while a batch is placed.
+// serverBatch holds the people and devices of a batch, read in bulk
+// before its events are placed and written in bulk after.
 type serverBatch struct {
-	s       *Service
-	org     event.OrgID
-	byUID   map[string]event.IndvID
-	known   map[event.IndvID]bool
-	devices map[event.IndvID]*store.Device
+	s         *Service
+	org       event.OrgID
+	byUID     map[string]event.IndvID
+	known     map[event.IndvID]bool
+	devices   map[event.IndvID]*store.Device
+	stored    map[string]store.Device
+	newPeople []event.Person
 }
 
-func (b *serverBatch) person(ctx context.Context, e ServerEvent) (event.IndvID, error) {
-	if e.UserUID == "" {
-		if b.known[e.UserID] {
-			return e.UserID, nil
+// prefetch reads the batch's people (by uid and by id) and their server
+// devices with a few queries.
+func (b *serverBatch) prefetch(ctx context.Context, evs []ServerEvent) error {
+	var uids []string
+	var ids []event.IndvID
+	for _, e := range evs {
+		if e.UserUID != "" {
+			uids = append(uids, e.UserUID)
+		} else {
+			ids = append(ids, e.UserID)
 		}
-		_, err := b.s.People.Person(ctx, b.org, e.UserID)
-		if errors.Is(err, store.ErrNotFound) {
+	}
+	people, err := b.s.People.PeopleByUID(ctx, b.org, uniq(uids))
+	if err != nil {
+		return err
+	}
+	b.byUID = make(map[string]event.IndvID, len(people))
+	for uid, p := range people {
+		b.byUID[uid] = p.IndvID
+		ids = append(ids, p.IndvID)
+	}
+	if b.known, err = b.s.People.PeopleExist(ctx, b.org, uniq(ids)); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(b.known))
+	for id := range b.known {
+		keys = append(keys, serverDeviceKey(id))
+	}
+	b.stored, err = b.s.People.DevicesByKey(ctx, b.org, keys)
+	return err
+}
+
+func uniq[K comparable](xs []K) []K {
+	seen := make(map[K]bool, len(xs))
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+func serverDeviceKey(id event.IndvID) string {
+	return "server:" + strconv.FormatInt(int64(id), 10)
+}
+
+func (b *serverBatch) person(e ServerEvent) (event.IndvID, error) {
+	if e.UserUID == "" {
+		if !b.known[e.UserID] {
 			return 0, event.NotFound("user %d does not exist", e.UserID)
 		}
-		b.known[e.UserID] = err == nil
-		return e.UserID, err
+		return e.UserID, nil
 	}
 	if id, ok := b.byUID[e.UserUID]; ok {
 		return id, nil
 	}
-	p, err := b.s.personByUID(ctx, b.org, e.UserUID)
-	if errors.Is(err, store.ErrNotFound) {
-		now := b.s.now()
-		uid := e.UserUID
-		p = event.Person{OrgID: b.org, IndvID: event.IndvID(b.s.newID()),
-			UID: &uid, Created: now, Updated: now, Props: event.Props{}}
-		err = b.s.People.SavePerson(ctx, p)
-	}
-	if err != nil {
-		return 0, err
-	}
-	b.byUID[e.UserUID] = p.IndvID
+	now := b.s.now()
+	uid := e.UserUID
+	p := event.Person{OrgID: b.org, IndvID: event.IndvID(b.s.newID()),
+		UID: &uid, Created: now, Updated: now, Props: event.Props{}}
+	b.newPeople = append(b.newPeople, p)
+	b.byUID[uid], b.known[p.IndvID] = p.IndvID, true
 	return p.IndvID, nil
 }
 
-func (b *serverBatch) device(ctx context.Context, id event.IndvID) (*store.Device, error) {
+func (b *serverBatch) device(id event.IndvID) *store.Device {
 	if d, ok := b.devices[id]; ok {
-		return d, nil
+		return d
 	}
-	key := "server:" + strconv.FormatInt(int64(id), 10)
-	d, err := b.s.People.Device(ctx, b.org, 0, key)
-	if errors.Is(err, store.ErrNotFound) {
+	key := serverDeviceKey(id)
+	d, ok := b.stored[key]
+	if !ok {
 		d = store.Device{OrgID: b.org, UserID: b.s.newID(), Key: key, IndvID: id}
-	} else if err != nil {
-		return nil, err
 	}
 	b.devices[id] = &d
-	return &d, nil
+	return &d
 }
 
 func (b *serverBatch) record(ctx context.Context, e ServerEvent, received time.Time) (event.Record, error) {
 	if e.Name == "" {
 		return event.Record{}, event.Errorf(event.CodeRequired, "name: an event name is required")
 	}
-	id, err := b.person(ctx, e)
+	id, err := b.person(e)
 	if err != nil {
 		return event.Record{}, err
 	}
-	d, err := b.device(ctx, id)
-	if err != nil {
-		return event.Record{}, err
-	}
+	d := b.device(id)
 	t := e.Timestamp.UTC()
 	if e.Timestamp.IsZero() {
 		t = received

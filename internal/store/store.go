@@ -109,6 +109,13 @@ type People interface {
 	MergePeople(ctx context.Context, org event.OrgID, from, into event.IndvID) error
 	Device(ctx context.Context, org event.OrgID, userID int64, key string) (Device, error)
 	SaveDevice(ctx context.Context, d Device) error
+
+	// The bulk forms, for batches.
+	PeopleByUID(ctx context.Context, org event.OrgID, uids []string) (map[string]event.Person, error)
+	PeopleExist(ctx context.Context, org event.OrgID, ids []event.IndvID) (map[event.IndvID]bool, error)
+	DevicesByKey(ctx context.Context, org event.OrgID, keys []string) (map[string]Device, error)
+	SavePeople(ctx context.Context, ps []event.Person) error
+	SaveDevices(ctx context.Context, ds []Device) error
 }
 
 // OpFilter selects operations, newest first.

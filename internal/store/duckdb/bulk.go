@@ -12,6 +12,9 @@ import (
 // SavePeople inserts or replaces many people in one transaction, for
 // bulk loads.
 func (db *DB) SavePeople(ctx context.Context, ps []event.Person) error {
+	if len(ps) == 0 {
+		return nil
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save people: %w", err)
@@ -52,6 +55,9 @@ func (db *DB) SavePeople(ctx context.Context, ps []event.Person) error {
 
 // SaveDevices inserts or replaces many devices in one transaction.
 func (db *DB) SaveDevices(ctx context.Context, ds []store.Device) error {
+	if len(ds) == 0 {
+		return nil
+	}
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("save devices: %w", err)

@@ -171,22 +171,11 @@ func (db *DB) Device(ctx context.Context, org event.OrgID, userID int64, key str
 	} else {
 		q += "user_id = ?"
 	}
-	var d store.Device
-	var dk, url sql.NullString
-	var sid, pid sql.NullInt64
-	var ss, ps, last sql.NullTime
-	err := db.sql.QueryRowContext(ctx, q, string(org), arg).Scan(&d.UserID, &dk,
-		&d.IndvID, &sid, &ss, &pid, &ps, &url, &last)
+	d, err := scanDevice(org, db.sql.QueryRowContext(ctx, q, string(org), arg))
 	if errors.Is(err, sql.ErrNoRows) {
 		return d, store.ErrNotFound
 	}
-	if err != nil {
-		return d, fmt.Errorf("read device: %w", err)
-	}
-	d.OrgID, d.Key, d.PageURL = org, dk.String, url.String
-	d.SessionID, d.PageID = sid.Int64, pid.Int64
-	d.SessionStart, d.PageStart, d.LastEvent = utc(ss), utc(ps), utc(last)
-	return d, nil
+	return d, err
 }
 
 func utc(t sql.NullTime) time.Time {
