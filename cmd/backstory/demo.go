@@ -15,6 +15,9 @@ import (
 // demoSeed fixes the demo data set.
 const demoSeed = 20261203
 
+// demoBatch is how many demo events go into the store at a time.
+const demoBatch = 50_000
+
 // loadDemo fills an empty org with the demo fruit shop: people over the
 // last 30 days and two saved segments. An org that has events is left
 // alone, so restarting with --demo changes nothing.
@@ -31,6 +34,7 @@ func loadDemo(ctx context.Context, db *duckdb.DB, org event.OrgID, log *slog.Log
 	now := time.Now().UTC().Truncate(time.Hour).Add(time.Hour)
 	events := 0
 	var people []event.Person
+	var pending []event.Record
 	var devices []store.Device
 	err = demo.Generate(demo.Options{Seed: demoSeed, Now: now, Org: org},
 		func(p event.Person, devs []demo.DeviceOf) error {
@@ -42,10 +46,20 @@ func loadDemo(ctx context.Context, db *duckdb.DB, org event.OrgID, log *slog.Log
 			return nil
 		},
 		func(recs []event.Record) error {
-			k, err := db.AppendEvents(ctx, org, recs)
-			events += k
+			// Larger appends amortise the store's per-append cost.
+			pending = append(pending, recs...)
+			if len(pending) < demoBatch {
+				return nil
+			}
+			k, err := db.AppendEvents(ctx, org, pending)
+			events, pending = events+k, pending[:0]
 			return err
 		})
+	if err == nil {
+		var k int
+		k, err = db.AppendEvents(ctx, org, pending)
+		events += k
+	}
 	if err == nil {
 		err = db.SavePeople(ctx, people)
 	}
