@@ -39,6 +39,11 @@ type Server struct {
 	LinkTTL time.Duration
 	// RecLimit rate-limits the browser endpoint per IP; nil is no limit.
 	RecLimit *RecLimiter
+	// KeyLimit rate-limits API calls per key; nil is no limit.
+	KeyLimit *KeyLimiter
+	// DemoShopOrg, when set, serves the demo shop at /demo/shop/ with
+	// the snippet of this org installed.
+	DemoShopOrg event.OrgID
 }
 
 func (s *Server) now() time.Time {
@@ -70,7 +75,7 @@ func (s *Server) Handler() http.Handler {
 	s.mountUI(r)
 
 	r.Group(func(r chi.Router) {
-		r.Use(s.authenticate)
+		r.Use(s.authenticate, s.limitKeys)
 		r.Get("/me", s.me)
 		r.Post("/keys/v1", s.createKey)
 
