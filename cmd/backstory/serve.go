@@ -19,7 +19,9 @@ import (
 	"github.com/backstory-dev/backstory/internal/capture"
 	"github.com/backstory-dev/backstory/internal/event"
 	"github.com/backstory-dev/backstory/internal/export"
+	"github.com/backstory-dev/backstory/internal/geoip"
 	"github.com/backstory-dev/backstory/internal/httpapi"
+	"github.com/backstory-dev/backstory/internal/recorder"
 	"github.com/backstory-dev/backstory/internal/store/duckdb"
 )
 
@@ -34,6 +36,9 @@ type serveConfig struct {
 	TLSKey      string
 	MemoryLimit string // DuckDB memory cap, e.g. 1GB
 	LogLevel    string
+	GeoIP       string  // MaxMind-format database file; "" places no one
+	IPMode      string  // full (default), truncate or none
+	KeyRate     float64 // API calls per second per key; 0 is no limit
 }
 
 func newServeCmd() *cobra.Command {
@@ -55,11 +60,14 @@ BACKSTORY_ADMIN_KEY when set; otherwise a new one is printed once.`,
 	f.StringVar(&c.Data, "data", envOr("BACKSTORY_DATA", "./backstory-data"), "data folder (env BACKSTORY_DATA)")
 	f.StringVar(&c.Addr, "addr", envOr("BACKSTORY_ADDR", "127.0.0.1:8080"), "listen address (env BACKSTORY_ADDR)")
 	f.StringVar(&c.BaseURL, "base-url", envOr("BACKSTORY_BASE_URL", ""), "public URL of this server, for links (env BACKSTORY_BASE_URL; default from --addr)")
-	f.BoolVar(&c.Demo, "demo", envOr("BACKSTORY_DEMO", "") == "true", "load the demo fruit shop data on first start (env BACKSTORY_DEMO=true)")
+	f.BoolVar(&c.Demo, "demo", envOr("BACKSTORY_DEMO", "") == "true", "load the demo fruit shop data on first start and serve the shop at /demo/shop/ (env BACKSTORY_DEMO=true)")
 	f.StringVar(&c.TLSCert, "tls-cert", envOr("BACKSTORY_TLS_CERT", ""), "TLS certificate file (PEM); serves HTTPS with --tls-key")
 	f.StringVar(&c.TLSKey, "tls-key", envOr("BACKSTORY_TLS_KEY", ""), "TLS private key file (PEM)")
 	f.StringVar(&c.MemoryLimit, "memory-limit", envOr("BACKSTORY_MEMORY_LIMIT", "1GB"), "DuckDB memory limit (env BACKSTORY_MEMORY_LIMIT)")
 	f.StringVar(&c.LogLevel, "log-level", envOr("BACKSTORY_LOG_LEVEL", "info"), "debug, info, warn or error")
+	f.StringVar(&c.GeoIP, "geoip", envOr("BACKSTORY_GEOIP", ""), "MaxMind-format city database (.mmdb) that places browser visitors by IP (env BACKSTORY_GEOIP)")
+	f.Float64Var(&c.KeyRate, "key-rate", envFloat("BACKSTORY_KEY_RATE", 200), "API calls per second allowed per key, with bursts of twice that; 0 is no limit (env BACKSTORY_KEY_RATE)")
+	f.StringVar(&c.IPMode, "ip-mode", envOr("BACKSTORY_IP_MODE", "full"), "how much of a browser visitor's IP to store: full, truncate (/24, /48) or none (env BACKSTORY_IP_MODE)")
 	return cmd
 }
 
@@ -71,6 +79,10 @@ func serve(ctx context.Context, c serveConfig) error {
 	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
+	}
+	rec, err := captureService(c, log)
+	if err != nil {
+		return err
 	}
 	if err := os.MkdirAll(c.Data, 0o750); err != nil {
 		return fmt.Errorf("create data folder: %w", err)
@@ -103,17 +115,23 @@ func serve(ctx context.Context, c serveConfig) error {
 	if base == "" {
 		base = scheme + "://" + c.Addr
 	}
+	rec.People, rec.Events = db, db
 	exports := &export.Service{Meta: db, Events: db, Log: log,
 		Segments:   &export.SegmentSource{Meta: db},
 		Files:      export.Files{Dir: filepath.Join(c.Data, "exports")},
 		WebhookKey: secret}
 	api := &httpapi.Server{Meta: db, Jobs: db, People: db, Events: db, Preview: db,
-		Capture:  &capture.Service{People: db, Events: db, Log: log},
+		Capture:  rec,
 		Exports:  exports,
 		Signer:   export.Signer{Secret: secret},
 		Log:      log,
 		BaseURL:  base,
 		RecLimit: &httpapi.RecLimiter{Rate: rate.Limit(50), Burst: 200},
+		KeyLimit: &httpapi.KeyLimiter{Rate: rate.Limit(c.KeyRate), Burst: max(1, int(2*c.KeyRate))},
+	}
+	if c.Demo {
+		api.DemoShopOrg = org
+		log.Info("demo shop", "url", base+recorder.ShopPath)
 	}
 
 	ln, err := net.Listen("tcp", c.Addr)
@@ -224,4 +242,25 @@ func createKey(ctx context.Context, db *duckdb.DB, org event.OrgID, key string, 
 	return db.CreateKey(ctx, event.APIKey{ID: httpapi.KeyID(key), OrgID: org,
 		Role: role, Name: name, Hash: httpapi.HashKey(key), LastFour: last,
 		Created: time.Now()})
+}
+
+// captureService configures browser enrichment: the IP mode and, with
+// --geoip, the database that places visitors. The file stays open for
+// the life of the process.
+func captureService(c serveConfig, log *slog.Logger) (*capture.Service, error) {
+	mode, err := capture.ParseIPMode(c.IPMode)
+	if err != nil {
+		return nil, fmt.Errorf("--ip-mode: %w", err)
+	}
+	s := &capture.Service{Log: log, IPMode: mode}
+	if c.GeoIP == "" {
+		return s, nil
+	}
+	geo, err := geoip.Open(c.GeoIP)
+	if err != nil {
+		return nil, fmt.Errorf("--geoip: %w", err)
+	}
+	log.Info("geoip database open", "type", geo.Type(), "path", c.GeoIP)
+	s.Geo = geo
+	return s, nil
 }

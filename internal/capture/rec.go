@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/netip"
 	"strconv"
 	"time"
 
@@ -26,7 +27,13 @@ type RecBatch struct {
 	Device    string     `json:"device"`
 	SentAt    *time.Time `json:"sentAt"`
 	UserAgent string     `json:"userAgent"`
+	// Webdriver is the browser's navigator.webdriver: an automated
+	// browser says so, and its events are flagged as a bot's.
+	Webdriver bool       `json:"webdriver"`
 	Events    []RecEvent `json:"events"`
+	// IP is the address the batch came from, set by the endpoint from the
+	// connection, never read from the body.
+	IP netip.Addr `json:"-"`
 }
 
 // RecEvent is one captured event. Types follow the export's EventType
@@ -108,6 +115,8 @@ func (s *Service) Record(ctx context.Context, org event.OrgID, b RecBatch) (int,
 		}
 	}
 	ag := s.ua.parse(b.UserAgent)
+	ag.Bot = ag.Bot || b.Webdriver
+	where := s.locate(b.IP)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -136,6 +145,7 @@ func (s *Service) Record(ctx context.Context, org event.OrgID, b RecBatch) (int,
 			return 0, prefixErr(i, err)
 		}
 		r.Values["PageUserAgent"] = nilIfEmpty(b.UserAgent)
+		s.enrichIP(r.Values, b.IP, where)
 		recs = append(recs, r)
 	}
 	// Identify may have moved the device to another person mid-batch; the
@@ -217,7 +227,8 @@ func (s *Service) recRecord(d *store.Device, e *RecEvent, received time.Time, sk
 	}
 	client := e.TS.UTC()
 	t := client.Add(skew)
-	s.place(d, t, e.URL, typ == "navigate" || typ == "load")
+	// A navigation starts a page; the load that follows it stays on it.
+	s.place(d, t, e.URL, typ == "navigate")
 
 	v := map[string]any{
 		"EventId": e.ID, "EventStart": t, "EventType": typ,

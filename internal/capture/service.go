@@ -27,6 +27,12 @@ type Service struct {
 	Now func() time.Time
 	// NewID makes a fresh positive id below 2^53; random by default.
 	NewID func() int64
+	// Geo places browser visitors by IP address; nil leaves the place
+	// columns empty.
+	Geo Locator
+	// IPMode says how much of a browser visitor's address is stored;
+	// the zero value stores all of it.
+	IPMode IPMode
 
 	// mu serialises identity and session decisions, which read, then
 	// write, device and person rows.

@@ -28,7 +28,8 @@ const (
 	stdKey   = "bsk_test_standard_key"
 )
 
-// clock is a settable server clock.
+// clock is a settable server clock. Set to the zero time, it follows
+// the real clock (for tests whose client is a real browser).
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
@@ -37,6 +38,9 @@ type clock struct {
 func (c *clock) Now() time.Time {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.t.IsZero() {
+		return time.Now()
+	}
 	return c.t
 }
 
@@ -83,7 +87,8 @@ func newEnv(t *testing.T) *env {
 		Files:    export.Files{Dir: t.TempDir()}}
 	api := &httpapi.Server{Meta: db, Jobs: db, People: db, Events: db, Preview: db,
 		Capture: &capture.Service{People: db, Events: db, Log: log, Now: clk.Now},
-		Exports: exports, Signer: export.Signer{Secret: secret}, Log: log, Now: clk.Now}
+		Exports: exports, Signer: export.Signer{Secret: secret}, Log: log, Now: clk.Now,
+		DemoShopOrg: testOrg}
 	srv := httptest.NewServer(api.Handler())
 	api.BaseURL = srv.URL
 	done := make(chan struct{})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -84,6 +85,9 @@ func (s *Server) recEvents(w http.ResponseWriter, r *http.Request) {
 	if b.UserAgent == "" {
 		b.UserAgent = r.UserAgent()
 	}
+	// TODO(proxy): behind a load balancer this is the balancer's address;
+	// trusting X-Forwarded-For needs a setting naming the trusted proxies.
+	b.IP, _ = netip.ParseAddr(ip)
 	n, err := s.Capture.Record(r.Context(), event.OrgID(b.Org), b)
 	if err != nil {
 		if code := event.ErrorCode(err); code != event.CodeInternal {
