@@ -143,8 +143,9 @@ func (s *Service) runOne(ctx context.Context) bool {
 	}
 	log := s.Log.With("operation_id", op.ID)
 	if op.Attempts > maxAttempts {
-		s.finish(ctx, op, 0, fmt.Errorf("the export was interrupted %d times "+
-			"(the server stopped while it ran); create it again", maxAttempts))
+		s.finish(ctx, op, 0, event.Errorf(event.CodeInternal, "the export was "+
+			"interrupted %d times (the server stopped while it ran); create it again",
+			maxAttempts))
 		return true
 	}
 	start := time.Now()
@@ -191,6 +192,7 @@ func userMessage(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
+	// Other errors come from the machinery; say so without hiding them.
 	return "the export failed on the server (" + err.Error() + "); " +
 		"create it again, and tell the operator if it keeps failing"
 }

@@ -41,11 +41,21 @@ func callerOf(ctx context.Context) caller {
 }
 
 // authenticate accepts "Basic <key>" (the raw key, as the hosted API
-// takes it) or "Bearer <key>", and answers 401 otherwise.
+// takes it) or "Bearer <key>", or the web UI's session cookie (see
+// sessionCaller), and answers 401 otherwise.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key, ok := bearer(r.Header.Get("Authorization"))
 		if !ok {
+			// A browser signed in to the web UI sends its session instead.
+			if c, found, err := s.sessionCaller(r); found {
+				if err != nil {
+					s.fail(w, r, err)
+					return
+				}
+				next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callerKey, c)))
+				return
+			}
 			writeError(w, event.Errorf(event.CodeUnauthorized, "missing API key: "+
 				"send Authorization: Basic <key>"))
 			return
