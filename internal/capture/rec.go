@@ -66,14 +66,15 @@ type RecEvent struct {
 	Viewport  [2]int64                   `json:"viewport"`
 }
 
-var recTypes = map[string]bool{
-	"navigate": true, "load": true, "click": true, "change": true,
-	"seen": true, "custom": true, "custom_error": true, "error": true,
-	"console": true, "request": true, "uservar": true, "pagevar": true,
-	"copy": true, "paste": true, "form_abandon": true, "mouse_thrash": true,
-	"background": true, "foreground": true, "identify": true,
-	"pageview": true,
-}
+// recTypes are the types a browser event may have: the export's event
+// types, "identify", and "pageview" (a navigate).
+var recTypes = func() map[string]bool {
+	m := map[string]bool{"identify": true, "pageview": true}
+	for _, t := range event.EventTypes {
+		m[t] = true
+	}
+	return m
+}()
 
 // Validate checks a batch cheaply before any write; errors name the event.
 func (b *RecBatch) Validate() error {

@@ -157,15 +157,23 @@ func parseSegmentBody(body []byte) (segmentBody, error) {
 	return b, nil
 }
 
-func (s *Server) createSegment(w http.ResponseWriter, r *http.Request) {
+// readSegmentBody reads and validates a create or update body, answering
+// the error itself when there is one.
+func readSegmentBody(w http.ResponseWriter, r *http.Request) (segmentBody, bool) {
 	raw, err := readBody(w, r, maxBody)
-	if err != nil {
-		writeError(w, err)
-		return
+	if err == nil {
+		var b segmentBody
+		if b, err = parseSegmentBody(raw); err == nil {
+			return b, true
+		}
 	}
-	b, err := parseSegmentBody(raw)
-	if err != nil {
-		writeError(w, err)
+	writeError(w, err)
+	return segmentBody{}, false
+}
+
+func (s *Server) createSegment(w http.ResponseWriter, r *http.Request) {
+	b, ok := readSegmentBody(w, r)
+	if !ok {
 		return
 	}
 	c := callerOf(r.Context())
@@ -194,14 +202,8 @@ func (s *Server) updateSegment(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	raw, err := readBody(w, r, maxBody)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	b, err := parseSegmentBody(raw)
-	if err != nil {
-		writeError(w, err)
+	b, ok := readSegmentBody(w, r)
+	if !ok {
 		return
 	}
 	seg.Name, seg.Definition, seg.Updated = b.Name, b.Definition, s.now()

@@ -92,12 +92,7 @@ var uiUserFields = []uiField{
 }
 
 // uiEventTypes are the event types a filter may name.
-var uiEventTypes = []string{
-	"navigate", "load", "click", "change", "seen", "custom",
-	"custom_error", "error", "console", "request", "uservar", "pagevar",
-	"copy", "paste", "form_abandon", "mouse_thrash", "background",
-	"foreground",
-}
+var uiEventTypes = event.EventTypes
 
 // propFieldType is the value type conditions see for a property type.
 func propFieldType(t event.PropType) string {

@@ -158,12 +158,7 @@ var userFields = map[string]field{
 }
 
 // eventTypes are the EventType values a filter may name.
-var eventTypes = []string{
-	"navigate", "load", "click", "change", "seen", "custom",
-	"custom_error", "error", "console", "request", "uservar", "pagevar",
-	"copy", "paste", "form_abandon", "mouse_thrash", "background",
-	"foreground",
-}
+var eventTypes = event.EventTypes
 
 // propType maps a property type to the value type conditions see.
 func propType(t event.PropType) valueType {
