@@ -63,7 +63,7 @@ BACKSTORY_ADMIN_KEY when set; otherwise a new one is printed once.`,
 	f.BoolVar(&c.Demo, "demo", envOr("BACKSTORY_DEMO", "") == "true", "load the demo fruit shop data on first start and serve the shop at /demo/shop/ (env BACKSTORY_DEMO=true)")
 	f.StringVar(&c.TLSCert, "tls-cert", envOr("BACKSTORY_TLS_CERT", ""), "TLS certificate file (PEM); serves HTTPS with --tls-key")
 	f.StringVar(&c.TLSKey, "tls-key", envOr("BACKSTORY_TLS_KEY", ""), "TLS private key file (PEM)")
-	f.StringVar(&c.MemoryLimit, "memory-limit", envOr("BACKSTORY_MEMORY_LIMIT", "1GB"), "DuckDB memory limit (env BACKSTORY_MEMORY_LIMIT)")
+	f.StringVar(&c.MemoryLimit, "memory-limit", envOr("BACKSTORY_MEMORY_LIMIT", "256MB"), "DuckDB memory limit; past it the engine spills to disk (env BACKSTORY_MEMORY_LIMIT)")
 	f.StringVar(&c.LogLevel, "log-level", envOr("BACKSTORY_LOG_LEVEL", "info"), "debug, info, warn or error")
 	f.StringVar(&c.GeoIP, "geoip", envOr("BACKSTORY_GEOIP", ""), "MaxMind-format city database (.mmdb) that places browser visitors by IP (env BACKSTORY_GEOIP)")
 	f.Float64Var(&c.KeyRate, "key-rate", envFloat("BACKSTORY_KEY_RATE", 200), "API calls per second allowed per key, with bursts of twice that; 0 is no limit (env BACKSTORY_KEY_RATE)")

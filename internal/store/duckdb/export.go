@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -105,13 +106,44 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 	if err != nil {
 		return err
 	}
-	var s sqlBuilder
-	s.add("SELECT " + sel + " FROM events e LEFT JOIN people p" +
-		" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
-	s.where(q)
-	s.add(" ORDER BY e.event_start, e.event_id")
-	s.limit(q.Limit)
-	return db.stream(ctx, s, q.Columns, fn)
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("export query: %w", err)
+	}
+	defer conn.Close()
+	query := func(q store.ExportQuery) sqlBuilder {
+		var s sqlBuilder
+		s.add("SELECT " + sel + " FROM events e LEFT JOIN people p" +
+			" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
+		s.where(q)
+		s.add(" ORDER BY e.event_start, e.event_id")
+		s.limit(q.Limit)
+		return s
+	}
+	if q.Limit > 0 {
+		return stream(ctx, conn, query(q), q.Columns, fn)
+	}
+
+	// Sorting a whole export at once holds every row in the engine's
+	// memory; sorting it window by window, in time order, holds one
+	// window. The segment's members are worked out once, not per window.
+	release, err := materializeMembers(ctx, conn, &q)
+	if err != nil {
+		return err
+	}
+	defer release()
+	windows, err := exportWindows(ctx, conn, q)
+	if err != nil {
+		return err
+	}
+	for _, w := range windows {
+		wq := q
+		wq.Start, wq.End = w.start, w.end
+		if err := stream(ctx, conn, query(wq), q.Columns, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // individualExprs are the per-person aggregates of an individuals export,
@@ -187,7 +219,12 @@ func (db *DB) ExportIndividuals(ctx context.Context, q store.ExportQuery, fn sto
 	if err != nil {
 		return err
 	}
-	return db.stream(ctx, s, q.Columns, fn)
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("export query: %w", err)
+	}
+	defer conn.Close()
+	return stream(ctx, conn, s, q.Columns, fn)
 }
 
 // CountExport counts the rows an export would write.
@@ -214,12 +251,7 @@ func (db *DB) CountExport(ctx context.Context, q store.ExportQuery, individuals 
 // to the kinds the encoders take. It reads rows from the driver directly:
 // database/sql's per-row locking and Scan conversions cost about a third
 // of an export's time.
-func (db *DB) stream(ctx context.Context, s sqlBuilder, cols []store.OutputColumn, fn store.RowFunc) error {
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("export query: %w", err)
-	}
-	defer conn.Close()
+func stream(ctx context.Context, conn *sql.Conn, s sqlBuilder, cols []store.OutputColumn, fn store.RowFunc) error {
 	args := make([]driver.NamedValue, len(s.args))
 	for i, a := range s.args {
 		if n, ok := a.(int); ok {

@@ -1,0 +1,72 @@
+package duckdb
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"time"
+
+	"github.com/backstory-dev/backstory/internal/store"
+)
+
+// windowRows is about how many rows one export window holds: the engine
+// sorts a window at a time, so this bounds the memory an export takes.
+var windowRows int64 = 100_000
+
+// window is a half-open span of EventStart; zero ends are unbounded.
+type window struct{ start, end time.Time }
+
+// exportWindows splits an export's time range into windows of about
+// windowRows rows each, cut on hour boundaries so that no instant falls
+// in two windows and the windows, in order, keep the rows in order.
+func exportWindows(ctx context.Context, conn *sql.Conn, q store.ExportQuery) ([]window, error) {
+	var s sqlBuilder
+	s.add("SELECT date_trunc('hour', e.event_start) AS h, count(*) FROM events e")
+	s.where(q)
+	s.add(" GROUP BY h ORDER BY h")
+	rows, err := conn.QueryContext(ctx, s.b.String(), s.args...)
+	if err != nil {
+		return nil, fmt.Errorf("plan export windows: %w", err)
+	}
+	defer rows.Close()
+	out := []window{{start: q.Start}}
+	var inWindow int64
+	for rows.Next() {
+		var h time.Time
+		var n int64
+		if err := rows.Scan(&h, &n); err != nil {
+			return nil, fmt.Errorf("plan export windows: %w", err)
+		}
+		h = h.UTC()
+		if inWindow > 0 && inWindow+n > windowRows && h.After(out[len(out)-1].start) {
+			out[len(out)-1].end = h
+			out = append(out, window{start: h})
+			inWindow = 0
+		}
+		inWindow += n
+	}
+	out[len(out)-1].end = q.End
+	return out, rows.Err()
+}
+
+// materializeMembers stores the export's member query in a temporary
+// table on conn and points q at it, so that each window reads the members
+// instead of evaluating the segment again. release drops the table.
+func materializeMembers(ctx context.Context, conn *sql.Conn, q *store.ExportQuery) (release func(), err error) {
+	if q.People.SQL == "" {
+		return func() {}, nil
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "export_members_" + hex.EncodeToString(b[:])
+	_, err = conn.ExecContext(ctx, "CREATE TEMP TABLE "+name+" AS "+q.People.SQL, q.People.Args...)
+	if err != nil {
+		return nil, fmt.Errorf("work out the segment's members: %w", err)
+	}
+	q.People = store.Query{SQL: "SELECT indv_id FROM " + name}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+name)
+	}, nil
+}

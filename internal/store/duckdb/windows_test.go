@@ -1,0 +1,63 @@
+package duckdb
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/backstory-dev/backstory/internal/store"
+)
+
+// TestExportWindowsKeepOrder exports across many small windows and checks
+// that every row comes once, in (EventStart, EventId) order, with ties
+// at window boundaries kept together.
+func TestExportWindowsKeepOrder(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	defer func(n int64) { windowRows = n }(windowRows)
+	windowRows = 7
+
+	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	var recs []event.Record
+	for i := range 200 {
+		// Several events per instant, spread over many hours.
+		at := start.Add(time.Duration(i/3) * 17 * time.Minute)
+		recs = append(recs, rec(fmt.Sprintf("e%03d", 199-i), at, nil))
+	}
+	if _, err := db.AppendEvents(ctx, "o", recs); err != nil {
+		t.Fatal(err)
+	}
+	id, _ := event.LookupEventColumn("EventId")
+	ts, _ := event.LookupEventColumn("EventStart")
+	q := store.ExportQuery{Org: "o", Start: start.Add(30 * time.Minute),
+		People: store.Query{SQL: "SELECT indv_id FROM events WHERE org_id = ?", Args: []any{"o"}},
+		Columns: []store.OutputColumn{{Name: "EventId", Kind: id.Kind, Column: &id},
+			{Name: "EventStart", Kind: ts.Kind, Column: &ts}}}
+	conn, _ := db.sql.Conn(ctx)
+	ws, err := exportWindows(ctx, conn, q)
+	conn.Close()
+	if err != nil || len(ws) < 10 {
+		t.Fatalf("windows = %d, %v; want many", len(ws), err)
+	}
+	var got []string
+	var last time.Time
+	var lastID string
+	err = db.ExportEvents(ctx, q, func(row []any) error {
+		at, id := row[1].(time.Time), row[0].(string)
+		if at.Before(last) || at.Equal(last) && id <= lastID {
+			t.Fatalf("row %s at %v came after %s at %v", id, at, lastID, last)
+		}
+		last, lastID = at, id
+		got = append(got, id)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, _ := db.CountExport(ctx, q, false)
+	if int64(len(got)) != n || n != 194 {
+		t.Errorf("exported %d rows, counted %d, want 194 (six are before the start)", len(got), n)
+	}
+}
