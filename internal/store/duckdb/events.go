@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -96,32 +95,21 @@ func (db *DB) newEvents(ctx context.Context, org event.OrgID, seen *seenFilter, 
 
 // storedIDs reports which of ids the org already has.
 func (db *DB) storedIDs(ctx context.Context, org event.OrgID, ids []string) (map[string]bool, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT event_id FROM events
+		WHERE org_id = ? AND event_id IN (SELECT unnest(?::VARCHAR[]))`, string(org), ids)
+	if err != nil {
+		return nil, fmt.Errorf("look up event ids: %w", err)
+	}
+	defer rows.Close()
 	out := map[string]bool{}
-	const chunk = 1000
-	for len(ids) > 0 {
-		n := min(chunk, len(ids))
-		args := []any{string(org)}
-		marks := strings.Repeat(", ?", n)[2:]
-		for _, id := range ids[:n] {
-			args = append(args, id)
-		}
-		rows, err := db.sql.QueryContext(ctx, "SELECT event_id FROM events"+
-			" WHERE org_id = ? AND event_id IN ("+marks+")", args...)
-		if err != nil {
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, fmt.Errorf("look up event ids: %w", err)
 		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[id] = true
-		}
-		rows.Close()
-		ids = ids[n:]
+		out[id] = true
 	}
-	return out, nil
+	return out, rows.Err()
 }
 
 // seenFor returns the org's filter of stored ids, reading them from the

@@ -4,52 +4,35 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 
 	"github.com/backstory-dev/backstory/internal/event"
 	"github.com/backstory-dev/backstory/internal/store"
 )
 
-// lookupChunk is how many keys one IN list carries.
-const lookupChunk = 1000
-
-// inChunks runs fn over keys in chunks, with "?, ?, ..." for each chunk.
-func inChunks[K any](keys []K, fn func(marks string, args []any) error) error {
-	for len(keys) > 0 {
-		n := min(lookupChunk, len(keys))
-		args := make([]any, n)
-		for i, k := range keys[:n] {
-			args[i] = k
-		}
-		if err := fn(strings.Repeat(", ?", n)[2:], args); err != nil {
-			return err
-		}
-		keys = keys[n:]
-	}
-	return nil
-}
+// The lookups below pass their keys as one list parameter, unnested into
+// a semi-join: one query however many keys, no statement text that grows
+// with them.
 
 // PeopleByUID reads the people with these uids, by uid.
 func (db *DB) PeopleByUID(ctx context.Context, org event.OrgID, uids []string) (map[string]event.Person, error) {
 	out := map[string]event.Person{}
-	err := inChunks(uids, func(marks string, args []any) error {
-		rows, err := db.sql.QueryContext(ctx, `SELECT `+personCols+
-			` FROM people WHERE org_id = ? AND uid IN (`+marks+`)`,
-			append([]any{string(org)}, args...)...)
+	if len(uids) == 0 {
+		return out, nil
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+personCols+` FROM people
+		WHERE org_id = ? AND uid IN (SELECT unnest(?::VARCHAR[]))`, string(org), uids)
+	if err != nil {
+		return nil, fmt.Errorf("read people by uid: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		p, err := scanPerson(org, rows)
 		if err != nil {
-			return fmt.Errorf("read people by uid: %w", err)
+			return nil, fmt.Errorf("read people by uid: %w", err)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			p, err := scanPerson(org, rows)
-			if err != nil {
-				return fmt.Errorf("read people by uid: %w", err)
-			}
-			out[*p.UID] = p
-		}
-		return rows.Err()
-	})
-	return out, err
+		out[*p.UID] = p
+	}
+	return out, rows.Err()
 }
 
 // PeopleExist reports which of the ids are stored people.
@@ -59,47 +42,45 @@ func (db *DB) PeopleExist(ctx context.Context, org event.OrgID, ids []event.Indv
 		keys[i] = int64(id)
 	}
 	out := map[event.IndvID]bool{}
-	err := inChunks(keys, func(marks string, args []any) error {
-		rows, err := db.sql.QueryContext(ctx, `SELECT indv_id FROM people
-			WHERE org_id = ? AND indv_id IN (`+marks+`)`,
-			append([]any{string(org)}, args...)...)
-		if err != nil {
-			return fmt.Errorf("check people: %w", err)
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT indv_id FROM people
+		WHERE org_id = ? AND indv_id IN (SELECT unnest(?::BIGINT[]))`, string(org), keys)
+	if err != nil {
+		return nil, fmt.Errorf("check people: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			out[event.IndvID(id)] = true
-		}
-		return rows.Err()
-	})
-	return out, err
+		out[event.IndvID(id)] = true
+	}
+	return out, rows.Err()
 }
 
 // DevicesByKey reads the devices with these keys, by key.
 func (db *DB) DevicesByKey(ctx context.Context, org event.OrgID, keys []string) (map[string]store.Device, error) {
 	out := map[string]store.Device{}
-	err := inChunks(keys, func(marks string, args []any) error {
-		rows, err := db.sql.QueryContext(ctx, `SELECT `+deviceCols+
-			` FROM devices WHERE org_id = ? AND device_key IN (`+marks+`)`,
-			append([]any{string(org)}, args...)...)
+	if len(keys) == 0 {
+		return out, nil
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+deviceCols+` FROM devices
+		WHERE org_id = ? AND device_key IN (SELECT unnest(?::VARCHAR[]))`, string(org), keys)
+	if err != nil {
+		return nil, fmt.Errorf("read devices: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d, err := scanDevice(org, rows)
 		if err != nil {
-			return fmt.Errorf("read devices: %w", err)
+			return nil, err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			d, err := scanDevice(org, rows)
-			if err != nil {
-				return err
-			}
-			out[d.Key] = d
-		}
-		return rows.Err()
-	})
-	return out, err
+		out[d.Key] = d
+	}
+	return out, rows.Err()
 }
 
 func scanDevice(org event.OrgID, sc interface{ Scan(...any) error }) (store.Device, error) {
