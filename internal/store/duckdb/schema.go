@@ -64,6 +64,10 @@ func Schema() []string {
   last_event TIMESTAMP,
   PRIMARY KEY (org_id, user_id)
 )`,
+		// Point lookups by device key and by uid (every browser batch, every
+		// identify) would otherwise scan the tables.
+		`CREATE INDEX IF NOT EXISTS devices_by_key ON devices (org_id, device_key)`,
+		`CREATE INDEX IF NOT EXISTS people_by_uid ON people (org_id, uid)`,
 		// Every custom property key seen, for wildcards and pickers.
 		`CREATE TABLE IF NOT EXISTS prop_keys (
   org_id VARCHAR NOT NULL,
