@@ -54,6 +54,7 @@ func newRootCmd() *cobra.Command {
 		newKeysCmd(),
 		newExportCmd(),
 		newImportCmd(),
+		newBenchCmd(),
 	)
 	return root
 }

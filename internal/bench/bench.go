@@ -1,0 +1,199 @@
+// Package bench measures Backstory against the engine it stands on, in
+// one process: it generates a deterministic data set, loads it, starts
+// the real HTTP stack on a loopback listener, and times ingestion,
+// segment previews and exports, each beside a baseline (hand-written
+// SQL, DuckDB's own COPY, plain gzip). Run and Result are what
+// `backstory bench` prints, writes as JSON and keeps in the docs.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The measurements Config.Only can pick.
+const (
+	PhaseIngest  = "ingest"
+	PhasePreview = "preview"
+	PhaseExport  = "export"
+)
+
+// dataEnd is the end of the generated data's range. It is fixed, not
+// the clock, so that every run of a seed builds the same bytes.
+var dataEnd = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+
+// Config says what to generate and measure.
+type Config struct {
+	// Events is the size of the data set; default 10,000,000.
+	Events int
+	// People is how many people the generator draws; default 200,000.
+	// Generation stops at Events, so fewer may get events.
+	People int
+	// Seed picks the data set.
+	Seed int64
+	// Runs is how often each measurement repeats; the median is
+	// reported. Default 3.
+	Runs int
+	// Dir is the data folder: the database and the export files.
+	// Required. A folder holding the same data set is reused.
+	Dir string
+	// Only limits the measurements to these phases; empty is all.
+	Only []string
+	// Formats limits the export formats (CSV, JSON, NDJSON, Parquet,
+	// any case); empty is all.
+	Formats []string
+	// IngestEvents is how many events each ingest endpoint receives
+	// over HTTP, split evenly over the runs; 0 means min(500,000,
+	// Events/10).
+	IngestEvents int
+	// BatchSize is the number of items in one v2 batch request;
+	// default 10,000.
+	BatchSize int
+	// Clients is how many concurrent HTTP clients send ingest
+	// batches; default 4.
+	Clients int
+	// MemoryLimit is DuckDB's memory cap; default "1GB", as serve.
+	MemoryLimit string
+	// GzipSample caps the bytes of an uncompressed export that plain
+	// gzip compresses for its baseline; default 1 GiB.
+	GzipSample int64
+	// ProfileDir, when set, receives a CPU profile of the first run
+	// of every measured case.
+	ProfileDir string
+	// Command is the command line, recorded with the results.
+	Command string
+	// Log receives progress lines; nil is silent.
+	Log *slog.Logger
+}
+
+func (c Config) withDefaults() (Config, error) {
+	if c.Dir == "" {
+		return c, errors.New("bench: Dir is required")
+	}
+	if c.Events == 0 {
+		c.Events = 10_000_000
+	}
+	if c.People == 0 {
+		c.People = 200_000
+	}
+	if c.Runs == 0 {
+		c.Runs = 3
+	}
+	if c.Events < 0 || c.People < 0 || c.Runs < 0 || c.IngestEvents < 0 {
+		return c, errors.New("bench: sizes and runs must not be negative")
+	}
+	if c.IngestEvents == 0 {
+		c.IngestEvents = min(500_000, max(c.Events/10, 100))
+	}
+	if c.BatchSize == 0 {
+		c.BatchSize = 10_000
+	}
+	if c.Clients == 0 {
+		c.Clients = 4
+	}
+	if c.MemoryLimit == "" {
+		c.MemoryLimit = "1GB"
+	}
+	if c.GzipSample == 0 {
+		c.GzipSample = 1 << 30
+	}
+	for _, p := range c.Only {
+		if p != PhaseIngest && p != PhasePreview && p != PhaseExport {
+			return c, fmt.Errorf("bench: unknown phase %q; want ingest, "+
+				"preview or export", p)
+		}
+	}
+	for _, f := range c.Formats {
+		if !slices.ContainsFunc(exportFormats, func(e exportFormat) bool {
+			return strings.EqualFold(e.Name, f)
+		}) {
+			return c, fmt.Errorf("bench: unknown format %q; want CSV, JSON, "+
+				"NDJSON or Parquet", f)
+		}
+	}
+	if c.Log == nil {
+		c.Log = slog.New(slog.DiscardHandler)
+	}
+	return c, nil
+}
+
+func (c Config) wants(phase string) bool {
+	return len(c.Only) == 0 || slices.Contains(c.Only, phase)
+}
+
+func (c Config) wantsFormat(f exportFormat) bool {
+	return len(c.Formats) == 0 || slices.ContainsFunc(c.Formats, func(s string) bool {
+		return strings.EqualFold(s, f.Name)
+	})
+}
+
+// Run generates and loads the data set, then measures what cfg asks.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Command: cfg.Command, Config: summarize(cfg)}
+
+	srv, err := startServer(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.close()
+	if res.Machine, err = machine(ctx, srv.db); err != nil {
+		return nil, err
+	}
+
+	if res.Load, err = loadData(ctx, srv, cfg); err != nil {
+		return nil, err
+	}
+	if cfg.wants(PhaseIngest) {
+		if res.Ingest, err = measureIngest(ctx, srv, cfg); err != nil {
+			return nil, fmt.Errorf("ingest: %w", err)
+		}
+	}
+	if cfg.wants(PhasePreview) {
+		if res.Preview, err = measurePreview(ctx, srv, cfg); err != nil {
+			return nil, fmt.Errorf("preview: %w", err)
+		}
+	}
+	if cfg.wants(PhaseExport) {
+		if res.Export, err = measureExports(ctx, srv, cfg); err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+	}
+	res.Machine.LoadEnd = loadAvg()
+	res.Targets = judge(res)
+	return res, nil
+}
+
+// ConfigSummary is the part of Config that shapes the numbers.
+type ConfigSummary struct {
+	Events       int    `json:"events"`
+	People       int    `json:"people"`
+	Seed         int64  `json:"seed"`
+	Runs         int    `json:"runs"`
+	IngestEvents int    `json:"ingestEvents"`
+	BatchSize    int    `json:"batchSize"`
+	Clients      int    `json:"clients"`
+	MemoryLimit  string `json:"memoryLimit"`
+	GoMaxProcs   int    `json:"gomaxprocs"`
+}
+
+func summarize(c Config) ConfigSummary {
+	return ConfigSummary{Events: c.Events, People: c.People, Seed: c.Seed,
+		Runs: c.Runs, IngestEvents: c.IngestEvents, BatchSize: c.BatchSize,
+		Clients: c.Clients, MemoryLimit: c.MemoryLimit,
+		GoMaxProcs: runtime.GOMAXPROCS(0)}
+}
+
+// progress logs a phase's step at info level.
+func progress(cfg Config, msg string, args ...any) {
+	cfg.Log.Info(msg, args...)
+}

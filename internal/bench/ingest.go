@@ -1,0 +1,261 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/backstory-dev/backstory/internal/demo"
+	"github.com/backstory-dev/backstory/internal/event"
+)
+
+// IngestResult is the throughput of one ingest endpoint.
+type IngestResult struct {
+	Endpoint string `json:"endpoint"`
+	// BatchEvents is the most events one request carries.
+	BatchEvents int `json:"batchEvents"`
+	Clients     int `json:"clients"`
+	// EventsPerRun is how many events each run sends.
+	EventsPerRun int `json:"eventsPerRun"`
+	RequestsRun  int `json:"requestsPerRun"`
+	// Rates are the stored events per second of each run; Rate is
+	// their median.
+	Rates []float64 `json:"eventsPerSecRuns"`
+	Rate  float64   `json:"eventsPerSec"`
+	// P50Ms and P99Ms are request latencies over every run.
+	P50Ms float64 `json:"p50Ms"`
+	P99Ms float64 `json:"p99Ms"`
+	// Cores is the median of the runs' process CPU time over wall time:
+	// how many cores the server, the clients and DuckDB kept busy.
+	Cores float64 `json:"coresBusy"`
+	// Acked is how many events the answers acknowledged; Stored is how
+	// many the store holds afterwards. They must match.
+	Acked  int64 `json:"acked"`
+	Stored int64 `json:"stored"`
+}
+
+// liveStart is where the ingested events' clock starts: after the data
+// set, as live traffic would be.
+var liveStart = dataEnd.Add(time.Hour)
+
+// measureIngest sends cfg.IngestEvents generated events through each
+// endpoint over loopback HTTP and times the answers. Every answer comes
+// after the store committed the batch.
+func measureIngest(ctx context.Context, srv *server, cfg Config) ([]IngestResult, error) {
+	perRun := max(1, cfg.IngestEvents/cfg.Runs)
+	if err := clearIngestOrg(ctx, srv); err != nil {
+		return nil, err
+	}
+	recs, uids, err := ingestRecords(cfg, 2*perRun*cfg.Runs)
+	if err != nil {
+		return nil, err
+	}
+	v2Recs, recRecs := recs[:perRun*cfg.Runs], recs[perRun*cfg.Runs:]
+
+	v2 := IngestResult{Endpoint: "POST /v2/events/batch", Clients: cfg.Clients,
+		EventsPerRun: perRun, BatchEvents: min(cfg.BatchSize, perRun)}
+	var v2Lat []time.Duration
+	var v2Cores, recCores []float64
+	for run := range cfg.Runs {
+		part := v2Recs[run*perRun : (run+1)*perRun]
+		var bodies [][]byte
+		var counts []int
+		for b := range slices.Chunk(part, cfg.BatchSize) {
+			raw, err := v2Body(b, uids)
+			if err != nil {
+				return nil, err
+			}
+			bodies, counts = append(bodies, raw), append(counts, len(b))
+		}
+		progress(cfg, "ingest v2 batch", "run", run+1, "events", len(part))
+		st, err := srv.send(ctx, "/v2/events/batch", srv.ingestKey, bodies,
+			counts, cfg, profileName(cfg, run, "ingest-v2"))
+		if err != nil {
+			return nil, err
+		}
+		v2.RequestsRun = len(bodies)
+		v2.Rates = append(v2.Rates, rate(float64(st.acked), st.took))
+		v2.Acked += st.acked
+		v2Lat = append(v2Lat, st.latencies...)
+		v2Cores = append(v2Cores, st.cores)
+	}
+	v2.Rate, v2.Cores = median(v2.Rates), median(v2Cores)
+	v2.P50Ms, v2.P99Ms = percentileMs(v2Lat, 50), percentileMs(v2Lat, 99)
+	if v2.Stored, err = countEvents(ctx, srv, "srv-%"); err != nil {
+		return nil, err
+	}
+
+	rec := IngestResult{Endpoint: "POST /rec/events", Clients: cfg.Clients,
+		EventsPerRun: perRun, BatchEvents: recBatchMax}
+	var recLat []time.Duration
+	for run := range cfg.Runs {
+		part := recRecs[run*perRun : (run+1)*perRun]
+		bodies, counts, err := recBodies(part, uids)
+		if err != nil {
+			return nil, err
+		}
+		progress(cfg, "ingest browser batches", "run", run+1, "events", len(part))
+		st, err := srv.send(ctx, "/rec/events", "", bodies, counts, cfg,
+			profileName(cfg, run, "ingest-rec"))
+		if err != nil {
+			return nil, err
+		}
+		rec.RequestsRun = len(bodies)
+		rec.Rates = append(rec.Rates, rate(float64(st.acked), st.took))
+		rec.Acked += st.acked
+		recLat = append(recLat, st.latencies...)
+		recCores = append(recCores, st.cores)
+	}
+	rec.Rate, rec.Cores = median(rec.Rates), median(recCores)
+	rec.P50Ms, rec.P99Ms = percentileMs(recLat, 50), percentileMs(recLat, 99)
+	if rec.Stored, err = countEvents(ctx, srv, "demo-%"); err != nil {
+		return nil, err
+	}
+	return []IngestResult{v2, rec}, nil
+}
+
+// ingestRecords generates n events for the ingest org, retimed one
+// millisecond apart from liveStart, and the uid a client would send for
+// each person.
+func ingestRecords(cfg Config, n int) ([]event.Record, map[int64]string, error) {
+	recs := make([]event.Record, 0, n)
+	uids := map[int64]string{}
+	err := demo.Generate(demo.Options{Seed: cfg.Seed + 1_000_003,
+		People: n/40 + 10, Org: ingestOrg, Now: dataEnd},
+		func(p event.Person, _ []demo.DeviceOf) error {
+			uid := anonUID(p.IndvID)
+			if p.UID != nil {
+				uid = *p.UID
+			}
+			uids[int64(p.IndvID)] = uid
+			return nil
+		},
+		func(b []event.Record) error {
+			recs = append(recs, b[:min(len(b), n-len(recs))]...)
+			if len(recs) == n {
+				return errStop
+			}
+			return nil
+		})
+	if err != nil && !errors.Is(err, errStop) {
+		return nil, nil, err
+	}
+	if len(recs) < n {
+		return nil, nil, fmt.Errorf("generated %d ingest events, want %d", len(recs), n)
+	}
+	for i, r := range recs {
+		r.Values["EventStart"] = liveStart.Add(time.Duration(i) * time.Millisecond)
+	}
+	return recs, uids, nil
+}
+
+// sendStats is one run of requests.
+type sendStats struct {
+	cores     float64
+	acked     int64
+	took      time.Duration
+	latencies []time.Duration
+}
+
+// send posts the bodies from cfg.Clients concurrent clients and counts
+// the acknowledged events: counts[i] for a v2 batch, the answer's
+// "stored" for a browser batch.
+func (s *server) send(ctx context.Context, path, key string, bodies [][]byte,
+	counts []int, cfg Config, profile string) (sendStats, error) {
+	var st sendStats
+	var mu sync.Mutex
+	var firstErr error
+	next := make(chan int)
+	var wg sync.WaitGroup
+
+	stopProfile, err := startProfile(profile)
+	if err != nil {
+		return st, err
+	}
+	use := watchUsage()
+	start := time.Now()
+	for range cfg.Clients {
+		wg.Go(func() {
+			for i := range next {
+				t := time.Now()
+				n, err := s.post(ctx, path, key, bodies[i], counts[i])
+				d := time.Since(t)
+				mu.Lock()
+				st.acked += int64(n)
+				st.latencies = append(st.latencies, d)
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	for i := range bodies {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	st.took = time.Since(start)
+	st.cores = use.stop().CPUSeconds / st.took.Seconds()
+	stopProfile()
+	return st, firstErr
+}
+
+// post sends one ingest request and returns the events it acknowledged.
+func (s *server) post(ctx context.Context, path, key string, body []byte, count int) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.url+path,
+		bytes.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if key != "" {
+		req.Header.Set("Authorization", "Basic "+key)
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("POST %s: HTTP %d: %.200s", path, resp.StatusCode, raw)
+	}
+	if path != "/rec/events" {
+		return count, nil
+	}
+	var ans struct{ Stored int }
+	if err := json.Unmarshal(raw, &ans); err != nil {
+		return 0, fmt.Errorf("POST %s: %w", path, err)
+	}
+	return ans.Stored, nil
+}
+
+// countEvents counts the ingest org's stored events whose id is LIKE
+// pattern.
+func countEvents(ctx context.Context, srv *server, pattern string) (int64, error) {
+	var n int64
+	err := srv.db.SQL().QueryRowContext(ctx, "SELECT count(*) FROM events"+
+		" WHERE org_id = ? AND event_id LIKE ?", string(ingestOrg), pattern).Scan(&n)
+	return n, err
+}
+
+// clearIngestOrg empties the ingest org, so that a reused data folder
+// measures fresh events rather than acknowledged duplicates.
+func clearIngestOrg(ctx context.Context, srv *server) error {
+	for _, table := range []string{"events", "people", "devices"} {
+		_, err := srv.db.SQL().ExecContext(ctx, "DELETE FROM "+table+
+			" WHERE org_id = ?", string(ingestOrg))
+		if err != nil {
+			return fmt.Errorf("clear ingest org: %w", err)
+		}
+	}
+	return nil
+}
