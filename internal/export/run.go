@@ -3,6 +3,7 @@ package export
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/event"
@@ -26,10 +27,10 @@ func (s *Service) run(ctx context.Context, op *event.Operation) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	total, err := s.Events.CountExport(ctx, q, req.Type == TypeIndividual)
-	if err != nil {
-		return 0, err
-	}
+	// The store counts the rows in the same snapshot it streams them from.
+	var total atomic.Int64
+	total.Store(-1)
+	q.OnTotal = total.Store
 
 	f, err := s.Files.Create(op.ID)
 	if err != nil {
@@ -61,7 +62,7 @@ func (s *Service) run(ctx context.Context, op *event.Operation) (int64, error) {
 		}
 		rows++
 		if rows%progressEvery == 0 {
-			return s.progress(ctx, op, rows, total)
+			return s.progress(ctx, op, rows, total.Load())
 		}
 		return nil
 	}
@@ -83,9 +84,8 @@ func (s *Service) run(ctx context.Context, op *event.Operation) (int64, error) {
 	if err := f.Sync(); err != nil {
 		return rows, err
 	}
-	if rows != total {
-		return rows, fmt.Errorf("wrote %d rows but the store counted %d; "+
-			"data changed during the export", rows, total)
+	if n := total.Load(); rows != n {
+		return rows, fmt.Errorf("wrote %d rows but the store counted %d", rows, n)
 	}
 	if err := s.Files.Publish(op.ID, counter.n, counter.sum()); err != nil {
 		return rows, err

@@ -35,6 +35,10 @@ type ExportQuery struct {
 	Columns []OutputColumn
 	// Limit, when positive, stops after that many rows (for estimates).
 	Limit int
+	// OnTotal, when set, is called once before the first row with the
+	// number of rows the export will stream, counted in the same
+	// snapshot of the data as the rows themselves.
+	OnTotal func(rows int64)
 }
 
 // OutputColumn is one export column: a catalog column, or a property.

@@ -124,6 +124,13 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 		return stream(ctx, conn, query(q), q.Columns, fn)
 	}
 
+	// One snapshot for the plan and every window, so rows arriving during
+	// the export are in none of them and the count matches what is sent.
+	end, err := snapshot(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer end()
 	// Sorting a whole export at once holds every row in the engine's
 	// memory; sorting it window by window, in time order, holds one
 	// window. The segment's members are worked out once, not per window.
@@ -132,9 +139,12 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 		return err
 	}
 	defer release()
-	windows, err := exportWindows(ctx, conn, q)
+	windows, total, err := exportWindows(ctx, conn, q)
 	if err != nil {
 		return err
+	}
+	if q.OnTotal != nil {
+		q.OnTotal(total)
 	}
 	for _, w := range windows {
 		wq := q
@@ -144,6 +154,18 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 		}
 	}
 	return nil
+}
+
+// snapshot starts a transaction on conn, so that every query on it sees
+// the same data; end rolls it back (the export only reads, and temporary
+// tables made inside it go with it).
+func snapshot(ctx context.Context, conn *sql.Conn) (end func(), err error) {
+	if _, err := conn.ExecContext(ctx, "BEGIN TRANSACTION"); err != nil {
+		return nil, fmt.Errorf("start export snapshot: %w", err)
+	}
+	return func() {
+		conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK")
+	}, nil
 }
 
 // individualExprs are the per-person aggregates of an individuals export,
@@ -224,6 +246,22 @@ func (db *DB) ExportIndividuals(ctx context.Context, q store.ExportQuery, fn sto
 		return fmt.Errorf("export query: %w", err)
 	}
 	defer conn.Close()
+	end, err := snapshot(ctx, conn)
+	if err != nil {
+		return err
+	}
+	defer end()
+	if q.OnTotal != nil {
+		c, err := db.individualsQuery(q, true)
+		if err != nil {
+			return err
+		}
+		var n int64
+		if err := conn.QueryRowContext(ctx, c.b.String(), c.args...).Scan(&n); err != nil {
+			return fmt.Errorf("count export rows: %w", err)
+		}
+		q.OnTotal(n)
+	}
 	return stream(ctx, conn, s, q.Columns, fn)
 }
 

@@ -19,26 +19,28 @@ var windowRows int64 = 100_000
 type window struct{ start, end time.Time }
 
 // exportWindows splits an export's time range into windows of about
-// windowRows rows each, cut on hour boundaries so that no instant falls
+// windowRows rows each, and counts the export's rows, cut on hour boundaries so that no instant falls
 // in two windows and the windows, in order, keep the rows in order.
-func exportWindows(ctx context.Context, conn *sql.Conn, q store.ExportQuery) ([]window, error) {
+func exportWindows(ctx context.Context, conn *sql.Conn, q store.ExportQuery) ([]window, int64, error) {
 	var s sqlBuilder
 	s.add("SELECT date_trunc('hour', e.event_start) AS h, count(*) FROM events e")
 	s.where(q)
 	s.add(" GROUP BY h ORDER BY h")
 	rows, err := conn.QueryContext(ctx, s.b.String(), s.args...)
 	if err != nil {
-		return nil, fmt.Errorf("plan export windows: %w", err)
+		return nil, 0, fmt.Errorf("plan export windows: %w", err)
 	}
 	defer rows.Close()
+	var total int64
 	out := []window{{start: q.Start}}
 	var inWindow int64
 	for rows.Next() {
 		var h time.Time
 		var n int64
 		if err := rows.Scan(&h, &n); err != nil {
-			return nil, fmt.Errorf("plan export windows: %w", err)
+			return nil, 0, fmt.Errorf("plan export windows: %w", err)
 		}
+		total += n
 		h = h.UTC()
 		if inWindow > 0 && inWindow+n > windowRows && h.After(out[len(out)-1].start) {
 			out[len(out)-1].end = h
@@ -48,7 +50,7 @@ func exportWindows(ctx context.Context, conn *sql.Conn, q store.ExportQuery) ([]
 		inWindow += n
 	}
 	out[len(out)-1].end = q.End
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // materializeMembers stores the export's member query in a temporary

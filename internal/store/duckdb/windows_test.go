@@ -36,7 +36,7 @@ func TestExportWindowsKeepOrder(t *testing.T) {
 		Columns: []store.OutputColumn{{Name: "EventId", Kind: id.Kind, Column: &id},
 			{Name: "EventStart", Kind: ts.Kind, Column: &ts}}}
 	conn, _ := db.sql.Conn(ctx)
-	ws, err := exportWindows(ctx, conn, q)
+	ws, _, err := exportWindows(ctx, conn, q)
 	conn.Close()
 	if err != nil || len(ws) < 10 {
 		t.Fatalf("windows = %d, %v; want many", len(ws), err)
@@ -59,5 +59,43 @@ func TestExportWindowsKeepOrder(t *testing.T) {
 	n, _ := db.CountExport(ctx, q, false)
 	if int64(len(got)) != n || n != 194 {
 		t.Errorf("exported %d rows, counted %d, want 194 (six are before the start)", len(got), n)
+	}
+}
+
+// TestExportIsOneSnapshot appends events while an export streams: they
+// belong to no window, and the count given before the first row is what
+// the export sends.
+func TestExportIsOneSnapshot(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	defer func(n int64) { windowRows = n }(windowRows)
+	windowRows = 5
+	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	var recs []event.Record
+	for i := range 40 {
+		recs = append(recs, rec(fmt.Sprintf("e%02d", i), start.Add(time.Duration(i)*time.Hour), nil))
+	}
+	db.AppendEvents(ctx, "o", recs)
+	id, _ := event.LookupEventColumn("EventId")
+	var total int64 = -1
+	q := store.ExportQuery{Org: "o", OnTotal: func(n int64) { total = n },
+		Columns: []store.OutputColumn{{Name: "EventId", Kind: id.Kind, Column: &id}}}
+	sent := 0
+	err := db.ExportEvents(ctx, q, func(row []any) error {
+		if sent == 0 {
+			late := []event.Record{rec("late-1", start.Add(30*time.Hour), nil),
+				rec("late-2", start.Add(39*time.Hour+time.Minute), nil)}
+			if _, err := db.AppendEvents(ctx, "o", late); err != nil {
+				t.Fatal(err)
+			}
+		}
+		sent++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if total != 40 || sent != 40 {
+		t.Errorf("total = %d, sent = %d; want 40 and 40 (late events belong to the next export)", total, sent)
 	}
 }
