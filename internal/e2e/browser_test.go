@@ -91,12 +91,16 @@ func TestBrowserShopToExport(t *testing.T) {
 		t.Fatalf("close the tab: %v", err)
 	}
 
-	// The closing tab sends its last events by beacon.
+	// The closing tab sends its last events by beacon, and beacons may
+	// land in any order: wait for the last event and for all 26 the walk
+	// makes (the list below), so the export is not taken mid-delivery.
 	if !browsertest.WaitFor(10*time.Second, func() bool {
 		var last string
+		var n int
 		e.db.SQL().QueryRow(`SELECT event_type FROM events
 			ORDER BY event_start DESC, event_id DESC LIMIT 1`).Scan(&last)
-		return last == "background"
+		e.db.SQL().QueryRow(`SELECT count(*) FROM events`).Scan(&n)
+		return last == "background" && n >= 26
 	}) {
 		t.Fatal("the closed tab's last event never arrived")
 	}
