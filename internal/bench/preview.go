@@ -125,6 +125,10 @@ type PreviewResult struct {
 	// HandPeople is what the hand-written SQL counted; it must equal
 	// People.
 	HandPeople int64 `json:"handPeople"`
+	// The 95th percentiles of the same three times, by nearest rank.
+	HTTPP95Ms     float64 `json:"httpP95Ms"`
+	CompiledP95Ms float64 `json:"compiledP95Ms"`
+	HandP95Ms     float64 `json:"handP95Ms"`
 }
 
 // measurePreview times each segment three ways, runs times, after one
@@ -164,6 +168,9 @@ func measurePreview(ctx context.Context, srv *server, cfg Config) ([]PreviewResu
 		out[i].HTTPMs = median(times[i][0])
 		out[i].CompiledMs = median(times[i][1])
 		out[i].HandMs = median(times[i][2])
+		out[i].HTTPP95Ms = p95(times[i][0])
+		out[i].CompiledP95Ms = p95(times[i][1])
+		out[i].HandP95Ms = p95(times[i][2])
 	}
 	return out, nil
 }

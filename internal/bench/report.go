@@ -70,13 +70,15 @@ func (r *Result) tables() []*table {
 		ts = append(ts, t)
 	}
 	if len(r.Preview) > 0 {
-		t := &table{title: "Segment preview (median)",
+		t := &table{title: "Segment preview (median, then 95th percentile)",
 			head: []string{"segment", "people", "events", "HTTP preview",
-				"compiled count", "hand-written SQL", "compiled / hand"}}
+				"compiled count", "hand-written SQL", "compiled / hand", "HTTP p95",
+				"compiled p95", "hand p95"}}
 		for _, p := range r.Preview {
 			t.add(p.Segment, count(p.People), count(p.Events), msText(p.HTTPMs),
 				msText(p.CompiledMs), msText(p.HandMs),
-				fmt.Sprintf("%.2fx", p.CompiledMs/p.HandMs))
+				fmt.Sprintf("%.2fx", p.CompiledMs/p.HandMs), msText(p.HTTPP95Ms),
+				msText(p.CompiledP95Ms), msText(p.HandP95Ms))
 		}
 		ts = append(ts, t)
 	}

@@ -36,6 +36,17 @@ func percentileMs(ds []time.Duration, p int) float64 {
 	return ms(s[max(0, min(i, len(s)-1))])
 }
 
+// p95 is the 95th percentile of xs by the nearest-rank method.
+func p95(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := (95*len(s)+99)/100 - 1
+	return s[max(0, min(i, len(s)-1))]
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 // profileName is the CPU profile file of a case's first run, or "" when
