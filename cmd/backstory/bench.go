@@ -112,23 +112,24 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 	}
 
 	res, err := bench.Run(cmd.Context(), cfg)
-	if err != nil {
+	if res == nil {
 		return err
 	}
+	// A run that failed part way still reports what it measured.
 	res.WriteText(cmd.OutOrStdout())
 	if f.jsonOut != "" {
-		raw, err := json.MarshalIndent(res, "", "  ")
-		if err != nil {
-			return err
+		raw, jerr := json.MarshalIndent(res, "", "  ")
+		if jerr == nil {
+			jerr = os.WriteFile(f.jsonOut, append(raw, '\n'), 0o644)
 		}
-		if err := os.WriteFile(f.jsonOut, append(raw, '\n'), 0o644); err != nil {
-			return fmt.Errorf("write --json: %w", err)
+		if jerr != nil {
+			return errors.Join(err, fmt.Errorf("write --json: %w", jerr))
 		}
 	}
 	if f.markdown != "" {
-		if err := res.WriteMarkdownFile(f.markdown); err != nil {
-			return fmt.Errorf("write --markdown: %w", err)
+		if merr := res.WriteMarkdownFile(f.markdown); merr != nil {
+			return errors.Join(err, fmt.Errorf("write --markdown: %w", merr))
 		}
 	}
-	return nil
+	return err
 }

@@ -134,43 +134,49 @@ func (c Config) wantsFormat(f exportFormat) bool {
 }
 
 // Run generates and loads the data set, then measures what cfg asks.
+// When a measurement fails, or ctx ends, Run returns what it measured
+// until then beside the error, so that a long run is never lost whole.
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Command: cfg.Command, Config: summarize(cfg)}
+	err = measure(ctx, cfg, res)
+	res.Machine.LoadEnd = loadAvg()
+	res.Targets = judge(res)
+	return res, err
+}
 
+func measure(ctx context.Context, cfg Config, res *Result) error {
 	srv, err := startServer(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer srv.close()
 	if res.Machine, err = machine(ctx, srv.db); err != nil {
-		return nil, err
+		return err
 	}
-
 	if res.Load, err = loadData(ctx, srv, cfg); err != nil {
-		return nil, err
+		return err
 	}
 	if cfg.wants(PhaseIngest) {
 		if res.Ingest, err = measureIngest(ctx, srv, cfg); err != nil {
-			return nil, fmt.Errorf("ingest: %w", err)
+			return fmt.Errorf("ingest: %w", err)
 		}
 	}
 	if cfg.wants(PhasePreview) {
 		if res.Preview, err = measurePreview(ctx, srv, cfg); err != nil {
-			return nil, fmt.Errorf("preview: %w", err)
+			return fmt.Errorf("preview: %w", err)
 		}
 	}
 	if cfg.wants(PhaseExport) {
-		if res.Export, err = measureExports(ctx, srv, cfg); err != nil {
-			return nil, fmt.Errorf("export: %w", err)
+		res.Export = &ExportSet{}
+		if err := measureExports(ctx, srv, cfg, res.Export); err != nil {
+			return fmt.Errorf("export: %w", err)
 		}
 	}
-	res.Machine.LoadEnd = loadAvg()
-	res.Targets = judge(res)
-	return res, nil
+	return nil
 }
 
 // ConfigSummary is the part of Config that shapes the numbers.

@@ -72,6 +72,10 @@ type CopyResult struct {
 	RowsPerSec float64 `json:"rowsPerSec"`
 	MBPerSec   float64 `json:"mbPerSec"`
 	Usage      Usage   `json:"usage"`
+	// Error is why COPY failed, when it did (it holds a whole export's
+	// sort in memory, so a small memory limit can stop it); the export
+	// is still measured.
+	Error string `json:"error,omitempty"`
 }
 
 // GzipResult is plain gzip's speed on an uncompressed export.
@@ -99,18 +103,18 @@ type ExportSet struct {
 }
 
 // measureExports runs each format, with and without gzip, for everyone
-// and for the narrow segment, beside COPY and plain gzip.
-func measureExports(ctx context.Context, srv *server, cfg Config) (*ExportSet, error) {
+// and for the narrow segment, beside COPY and plain gzip, adding each
+// finished case to set.
+func measureExports(ctx context.Context, srv *server, cfg Config, set *ExportSet) error {
 	var seg struct{ ID string }
 	if err := srv.call(ctx, srv.adminKey, "POST", "/segments/v1",
 		[]byte(tenPercent), &seg); err != nil {
-		return nil, err
+		return err
 	}
 	cols, err := exportColumns(ctx, srv.db)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	set := &ExportSet{}
 	for _, segID := range []string{"everyone", seg.ID} {
 		name := segID
 		if segID != "everyone" {
@@ -120,19 +124,19 @@ func measureExports(ctx context.Context, srv *server, cfg Config) (*ExportSet, e
 		err := srv.call(ctx, srv.adminKey, "POST", "/segments/v1/preview",
 			map[string]string{"segmentId": segID}, &pre)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		people, err := srv.people(ctx, segID)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		sel, err := copySelect(cols, people)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		st, err := srv.measureStream(ctx, cfg, name, cols, people)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		set.Stream = append(set.Stream, st)
 		for _, f := range exportFormats {
@@ -144,13 +148,13 @@ func measureExports(ctx context.Context, srv *server, cfg Config) (*ExportSet, e
 					sel: sel, previewRows: pre.Events}
 				r, err := srv.measureExport(ctx, cfg, c)
 				if err != nil {
-					return nil, fmt.Errorf("%s %s gzip=%v: %w", name, f.Name, gz, err)
+					return fmt.Errorf("%s %s gzip=%v: %w", name, f.Name, gz, err)
 				}
 				set.Cases = append(set.Cases, r)
 			}
 		}
 	}
-	return set, nil
+	return nil
 }
 
 // people compiles a segment's member query as an export compiles it.
@@ -215,8 +219,12 @@ func (s *server) measureExport(ctx context.Context, cfg Config,
 		}
 
 		cp, err := s.copyOnce(ctx, cfg, c, run)
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
 		if err != nil {
-			return res, err
+			res.Copy.Error = err.Error()
+			continue
 		}
 		copySecs = append(copySecs, cp.Seconds)
 		if cp.Usage.PeakRSS >= res.Copy.Usage.PeakRSS {
@@ -226,9 +234,11 @@ func (s *server) measureExport(ctx context.Context, cfg Config,
 	res.Seconds = median(secs)
 	res.RowsPerSec = float64(res.Rows) / res.Seconds
 	res.MBPerSec = float64(res.Bytes) / 1e6 / res.Seconds
-	res.Copy.Seconds = median(copySecs)
-	res.Copy.RowsPerSec = float64(res.Copy.Rows) / res.Copy.Seconds
-	res.Copy.MBPerSec = float64(res.Copy.Bytes) / 1e6 / res.Copy.Seconds
+	if len(copySecs) > 0 {
+		res.Copy.Seconds = median(copySecs)
+		res.Copy.RowsPerSec = float64(res.Copy.Rows) / res.Copy.Seconds
+		res.Copy.MBPerSec = float64(res.Copy.Bytes) / 1e6 / res.Copy.Seconds
+	}
 	if g := res.PlainGzip; g != nil {
 		g.MBPerSec = median(gzRates)
 		g.RowsPerSec = g.MBPerSec * 1e6 * float64(res.Rows) / float64(max(1, res.Bytes))

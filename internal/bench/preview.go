@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/segment"
+	"github.com/backstory-dev/backstory/internal/store"
 )
 
 // previewCase is a representative segment with the SQL a person would
@@ -117,6 +118,9 @@ type PreviewResult struct {
 	// Preview (members, sessions, events, per day) and, for more than
 	// one criterion, the funnel's counts.
 	HTTPMs float64 `json:"httpMs"`
+	// StoreMs is segment.Compile and the store's Preview, called
+	// directly: the preview's queries without HTTP and the funnel.
+	StoreMs float64 `json:"storeMs"`
 	// CompiledMs is segment.Compile and the store's CountPeople: the
 	// compiled members query alone.
 	CompiledMs float64 `json:"compiledMs"`
@@ -135,18 +139,20 @@ type PreviewResult struct {
 // untimed round that warms DuckDB's buffers.
 func measurePreview(ctx context.Context, srv *server, cfg Config) ([]PreviewResult, error) {
 	out := make([]PreviewResult, len(previewCases))
-	times := make([][3][]float64, len(previewCases))
+	times := make([][4][]float64, len(previewCases))
 	for run := -1; run < cfg.Runs; run++ {
 		for i, pc := range previewCases {
 			var err error
-			var http, comp, hand time.Duration
+			var http, comp, hand, direct time.Duration
 			stop, perr := startProfile(profileName(cfg, run, "preview-"+pc.Name))
 			if perr != nil {
 				return nil, perr
 			}
 			if http, err = srv.previewHTTP(ctx, pc, &out[i]); err == nil {
 				if comp, err = srv.previewCompiled(ctx, pc, &out[i]); err == nil {
-					hand, err = srv.previewHand(ctx, pc, &out[i])
+					if hand, err = srv.previewHand(ctx, pc, &out[i]); err == nil {
+						direct, err = srv.previewStore(ctx, pc)
+					}
 				}
 			}
 			stop()
@@ -157,6 +163,7 @@ func measurePreview(ctx context.Context, srv *server, cfg Config) ([]PreviewResu
 				times[i][0] = append(times[i][0], ms(http))
 				times[i][1] = append(times[i][1], ms(comp))
 				times[i][2] = append(times[i][2], ms(hand))
+				times[i][3] = append(times[i][3], ms(direct))
 			}
 		}
 		if run >= 0 {
@@ -168,6 +175,7 @@ func measurePreview(ctx context.Context, srv *server, cfg Config) ([]PreviewResu
 		out[i].HTTPMs = median(times[i][0])
 		out[i].CompiledMs = median(times[i][1])
 		out[i].HandMs = median(times[i][2])
+		out[i].StoreMs = median(times[i][3])
 		out[i].HTTPP95Ms = p95(times[i][0])
 		out[i].CompiledP95Ms = p95(times[i][1])
 		out[i].HandP95Ms = p95(times[i][2])
@@ -203,6 +211,21 @@ func (s *server) previewCompiled(ctx context.Context, pc previewCase,
 		err = fmt.Errorf("compiled query counted %d people, the preview %d", n, res.People)
 	}
 	return took, err
+}
+
+func (s *server) previewStore(ctx context.Context, pc previewCase) (time.Duration, error) {
+	start := time.Now()
+	def, err := segment.Parse([]byte(pc.Definition))
+	if err != nil {
+		return 0, err
+	}
+	c, err := segment.Compile(def, segment.CompileOptions{Org: dataOrg, Now: dataEnd})
+	if err != nil {
+		return 0, err
+	}
+	_, err = s.db.Preview(ctx, store.PreviewQuery{Org: dataOrg, People: c.People,
+		Start: c.Start, End: c.End, Location: c.Location})
+	return time.Since(start), err
 }
 
 func (s *server) previewHand(ctx context.Context, pc previewCase,

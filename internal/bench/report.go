@@ -72,11 +72,11 @@ func (r *Result) tables() []*table {
 	if len(r.Preview) > 0 {
 		t := &table{title: "Segment preview (median, then 95th percentile)",
 			head: []string{"segment", "people", "events", "HTTP preview",
-				"compiled count", "hand-written SQL", "compiled / hand", "HTTP p95",
-				"compiled p95", "hand p95"}}
+				"store Preview", "compiled count", "hand-written SQL",
+				"compiled / hand", "HTTP p95", "compiled p95", "hand p95"}}
 		for _, p := range r.Preview {
 			t.add(p.Segment, count(p.People), count(p.Events), msText(p.HTTPMs),
-				msText(p.CompiledMs), msText(p.HandMs),
+				msText(p.StoreMs), msText(p.CompiledMs), msText(p.HandMs),
 				fmt.Sprintf("%.2fx", p.CompiledMs/p.HandMs), msText(p.HTTPP95Ms),
 				msText(p.CompiledP95Ms), msText(p.HandP95Ms))
 		}
@@ -126,12 +126,17 @@ func exportTables(e *ExportSet) []*table {
 			if c.Format == "Parquet" && !c.Gzip {
 				name += " (uncompressed)"
 			}
+			copyRate, vsCopy := rateText(c.Copy.RowsPerSec),
+				fmt.Sprintf("%.2fx COPY", c.RowsPerSec/c.Copy.RowsPerSec)
+			if c.Copy.RowsPerSec == 0 {
+				copyRate, vsCopy = "failed", "-"
+				t.notes = append(t.notes, fmt.Sprintf("COPY for %s failed: %s", name,
+					c.Copy.Error))
+			}
 			t.add(name, rateText(c.RowsPerSec), fmt.Sprintf("%.0f", c.MBPerSec),
-				mb(c.Bytes), rateText(c.Copy.RowsPerSec),
-				fmt.Sprintf("%.2fx COPY", c.RowsPerSec/c.Copy.RowsPerSec),
+				mb(c.Bytes), copyRate, vsCopy,
 				gz, vsGzip, memText(c.Usage), mib(c.Usage.GoHeapPeak),
-				memText(c.Copy.Usage), fmt.Sprintf("%.1f (%.1f)",
-					c.Usage.CPUSeconds/c.Seconds, c.Copy.Usage.CPUSeconds/c.Copy.Seconds))
+				memText(c.Copy.Usage), coresText(c))
 		}
 		t.notes = append(t.notes, fmt.Sprintf("The store's stream alone (query, sort, "+
 			"driver; rows dropped): %s rows/s, peak RSS %s. Peak RSS is VmHWM "+
@@ -260,6 +265,15 @@ func mb(n int64) string {
 		return fmt.Sprintf("%.2f GB", float64(n)/1e9)
 	}
 	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
+}
+
+// coresText is the export's busy cores, and COPY's in brackets.
+func coresText(c ExportResult) string {
+	s := fmt.Sprintf("%.1f", c.Usage.CPUSeconds/c.Seconds)
+	if c.Copy.Seconds > 0 {
+		s += fmt.Sprintf(" (%.1f)", c.Copy.Usage.CPUSeconds/c.Copy.Seconds)
+	}
+	return s
 }
 
 // memText is a step's peak RSS and its growth over the step's start.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,9 +125,14 @@ func judge(r *Result) []Target {
 	add := func(name, want, got string, met bool) {
 		ts = append(ts, Target{Name: name, Want: want, Got: got, Met: met})
 	}
-	if e := r.Export; e != nil {
+	if e := r.Export; e != nil && len(e.Cases) > 0 {
 		for _, c := range e.Cases {
 			ratio := c.RowsPerSec / c.Copy.RowsPerSec
+			if c.Copy.Error != "" && c.Copy.RowsPerSec == 0 {
+				add(c.Segment+" "+c.Format+" gzip="+strconv.FormatBool(c.Gzip)+
+					" vs COPY", "COPY runs", "COPY failed: "+c.Copy.Error, false)
+				continue
+			}
 			switch {
 			case c.Gzip && (c.Format == "CSV" || c.Format == "NDJSON"):
 				add(c.Segment+" "+c.Format+" gzip rows/s vs COPY gzip", ">= 2x",
@@ -147,7 +153,7 @@ func judge(r *Result) []Target {
 			"< 300 MiB", mib(peak.PeakRSS), peak.PeakRSS < 300<<20)
 		bad := []string{}
 		for _, c := range e.Cases {
-			ok := c.Rows == c.PreviewRows && c.Copy.Rows == c.Rows &&
+			ok := c.Rows == c.PreviewRows && (c.Copy.Rows == c.Rows || c.Copy.Error != "") &&
 				(c.FileRows < 0 || c.FileRows == c.Rows)
 			if !ok {
 				bad = append(bad, fmt.Sprintf("%s %s gzip=%v: wrote %d, file %d, "+
