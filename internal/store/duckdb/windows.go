@@ -11,19 +11,39 @@ import (
 	"github.com/backstory-dev/backstory/internal/store"
 )
 
-// windowRows is about how many rows one export window holds: the engine
-// sorts a window at a time, so this bounds the memory an export takes.
-var windowRows int64 = 100_000
+// An export sorts one window of rows at a time, and the driver holds a
+// window's whole result until it has been read, so the window's size is
+// what bounds an export's memory. Measured here (DuckDB 1.5, 66 output
+// columns of the default export), the process grows by about 50 bytes
+// per output cell of a window beyond its base: 100,000 rows peaked near
+// 570 MiB, 25,000 near 300 MiB, with no loss of speed, since the encoder
+// on the other core is the slower half of the pipeline.
+var (
+	windowBudget int64 = 64 << 20
+	bytesPerCell int64 = 50
+	// minWindowRows and maxWindowRows keep a window worth a query.
+	minWindowRows int64 = 2_000
+	maxWindowRows int64 = 200_000
+)
+
+// windowRows is how many rows an export window of cols columns holds.
+func windowRows(cols int) int64 {
+	n := windowBudget / (bytesPerCell * int64(max(cols, 1)))
+	return min(max(n, minWindowRows), maxWindowRows)
+}
 
 // window is a half-open span of EventStart; zero ends are unbounded.
 type window struct{ start, end time.Time }
 
 // exportWindows splits an export's time range into windows of about
-// windowRows rows each, and counts the export's rows, cut on hour boundaries so that no instant falls
-// in two windows and the windows, in order, keep the rows in order.
+// windowRows rows each, and counts the export's rows. Windows are cut on
+// minute boundaries, so that no instant falls in two of them and the
+// windows, in order, keep the rows in order; a single minute holding more
+// rows than a window is one window.
 func exportWindows(ctx context.Context, conn *sql.Conn, q store.ExportQuery) ([]window, int64, error) {
+	limit := windowRows(len(q.Columns))
 	var s sqlBuilder
-	s.add("SELECT date_trunc('hour', e.event_start) AS h, count(*) FROM events e")
+	s.add("SELECT date_trunc('minute', e.event_start) AS h, count(*) FROM events e")
 	s.where(q)
 	s.add(" GROUP BY h ORDER BY h")
 	rows, err := conn.QueryContext(ctx, s.b.String(), s.args...)
@@ -42,7 +62,7 @@ func exportWindows(ctx context.Context, conn *sql.Conn, q store.ExportQuery) ([]
 		}
 		total += n
 		h = h.UTC()
-		if inWindow > 0 && inWindow+n > windowRows && h.After(out[len(out)-1].start) {
+		if inWindow > 0 && inWindow+n > limit && h.After(out[len(out)-1].start) {
 			out[len(out)-1].end = h
 			out = append(out, window{start: h})
 			inWindow = 0
@@ -72,3 +92,4 @@ func materializeMembers(ctx context.Context, conn *sql.Conn, q *store.ExportQuer
 		conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+name)
 	}, nil
 }
+

@@ -16,8 +16,7 @@ import (
 func TestExportWindowsKeepOrder(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	defer func(n int64) { windowRows = n }(windowRows)
-	windowRows = 7
+	fixWindowRows(t, 7)
 
 	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	var recs []event.Record
@@ -68,8 +67,7 @@ func TestExportWindowsKeepOrder(t *testing.T) {
 func TestExportIsOneSnapshot(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	defer func(n int64) { windowRows = n }(windowRows)
-	windowRows = 5
+	fixWindowRows(t, 5)
 	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	var recs []event.Record
 	for i := range 40 {
@@ -97,5 +95,25 @@ func TestExportIsOneSnapshot(t *testing.T) {
 	}
 	if total != 40 || sent != 40 {
 		t.Errorf("total = %d, sent = %d; want 40 and 40 (late events belong to the next export)", total, sent)
+	}
+}
+
+// fixWindowRows makes every export window n rows for one test.
+func fixWindowRows(t *testing.T, n int64) {
+	lo, hi := minWindowRows, maxWindowRows
+	minWindowRows, maxWindowRows = n, n
+	t.Cleanup(func() { minWindowRows, maxWindowRows = lo, hi })
+}
+
+func TestWindowRowsShrinkWithWidth(t *testing.T) {
+	narrow, wide := windowRows(4), windowRows(66)
+	if narrow <= wide {
+		t.Errorf("4 columns get %d rows a window, 66 get %d; want more for fewer", narrow, wide)
+	}
+	if cells := wide * 66 * bytesPerCell; cells > windowBudget {
+		t.Errorf("a 66-column window holds %d bytes of cells, over the budget %d", cells, windowBudget)
+	}
+	if windowRows(100_000) != minWindowRows || windowRows(0) != windowRows(1) {
+		t.Errorf("windowRows(100000) = %d, want the floor %d", windowRows(100_000), minWindowRows)
 	}
 }
