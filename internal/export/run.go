@@ -87,7 +87,7 @@ func (s *Service) run(ctx context.Context, op *event.Operation) (int64, error) {
 	if n := total.Load(); rows != n {
 		return rows, fmt.Errorf("wrote %d rows but the store counted %d", rows, n)
 	}
-	if err := s.Files.Publish(op.ID, counter.n, counter.sum()); err != nil {
+	if err := s.Files.Publish(op.ID, counter.n); err != nil {
 		return rows, err
 	}
 	op.Bytes, op.SHA256 = counter.n, counter.sum()
