@@ -28,8 +28,14 @@ const (
 	batchRows = 256
 
 	// dictionaryMaxBytes is where a string column's dictionary gives up
-	// and the rest of the row group falls back to plain encoding.
-	dictionaryMaxBytes = 1 << 20
+	// and the rest of the row group falls back to plain encoding. Every
+	// column may hold one, so with an export's 60-odd columns this and
+	// pageBufferBytes bound most of the writer's memory.
+	dictionaryMaxBytes = 256 << 10
+
+	// pageBufferBytes is the in-memory page each column fills before
+	// the page is encoded and compressed.
+	pageBufferBytes = 64 << 10
 )
 
 // parquetWriter writes a Parquet file with one optional, typed column per
@@ -64,7 +70,8 @@ func newParquetWriter(w io.Writer, fields []Field, opt Options) (*parquetWriter,
 	config, err := parquet.NewWriterConfig(schema,
 		parquet.Compression(codec),
 		parquet.MaxRowsPerRowGroup(rowGroupRows),
-		parquet.DictionaryMaxBytes(dictionaryMaxBytes))
+		parquet.DictionaryMaxBytes(dictionaryMaxBytes),
+		parquet.PageBufferSize(pageBufferBytes))
 	if err != nil {
 		return nil, fmt.Errorf("encode: parquet config: %w", err)
 	}
