@@ -67,6 +67,8 @@ folder that already holds the same data set is reused.`,
 	fl.IntVar(&f.cfg.BatchSize, "batch", 10_000, "items per v2 batch request")
 	fl.IntVar(&f.cfg.Clients, "clients", 4, "concurrent HTTP clients for ingest")
 	fl.StringVar(&f.cfg.MemoryLimit, "memory-limit", "1GB", "DuckDB memory limit, as for serve")
+	fl.StringVar(&f.cfg.CopyMemoryLimit, "copy-memory-limit", "4GB",
+		"DuckDB memory limit while a COPY baseline runs (COPY sorts a whole export in memory)")
 	fl.Int64Var(&f.cfg.GzipSample, "gzip-sample", 256<<20,
 		"bytes of each uncompressed export that plain gzip compresses for its baseline")
 	fl.StringVar(&f.cpuProfile, "cpuprofile", "",
@@ -88,6 +90,9 @@ func runBench(cmd *cobra.Command, f benchFlags) error {
 		cfg.Formats = strings.Split(f.formats, ",")
 	}
 	cfg.Command = "backstory " + strings.Join(os.Args[1:], " ")
+	if exe, err := os.Executable(); err == nil {
+		cfg.ServerCommand = []string{exe, "serve"}
+	}
 	cfg.Log = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 	cfg.Dir = f.data
 	if cfg.Dir == "" {

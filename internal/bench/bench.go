@@ -60,12 +60,22 @@ type Config struct {
 	Clients int
 	// MemoryLimit is DuckDB's memory cap; default "1GB", as serve.
 	MemoryLimit string
+	// CopyMemoryLimit is DuckDB's memory cap while a COPY baseline
+	// runs; default "4GB" (COPY sorts a whole export in memory and runs
+	// out under a server's limit).
+	CopyMemoryLimit string
 	// GzipSample caps the bytes of an uncompressed export that plain
 	// gzip compresses for its baseline; default 1 GiB.
 	GzipSample int64
 	// ProfileDir, when set, receives a CPU profile of the first run
 	// of every measured case.
 	ProfileDir string
+	// ServerCommand starts `backstory serve` (the path of a backstory
+	// binary and "serve"); serve's flags are added. When set, the
+	// export phase ends with the server memory measurement: a server
+	// process of its own exporting everyone in each format. Empty skips
+	// it.
+	ServerCommand []string
 	// Command is the command line, recorded with the results.
 	Command string
 	// Log receives progress lines; nil is silent.
@@ -99,6 +109,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.MemoryLimit == "" {
 		c.MemoryLimit = "1GB"
+	}
+	if c.CopyMemoryLimit == "" {
+		c.CopyMemoryLimit = "4GB"
 	}
 	if c.GzipSample == 0 {
 		c.GzipSample = 1 << 30
@@ -170,32 +183,41 @@ func measure(ctx context.Context, cfg Config, res *Result) error {
 			return fmt.Errorf("preview: %w", err)
 		}
 	}
-	if cfg.wants(PhaseExport) {
-		res.Export = &ExportSet{}
-		if err := measureExports(ctx, srv, cfg, res.Export); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
+	if !cfg.wants(PhaseExport) {
+		return nil
 	}
-	return nil
+	res.Export = &ExportSet{}
+	if err := measureExports(ctx, srv, cfg, res.Export); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if len(cfg.ServerCommand) == 0 {
+		return nil
+	}
+	// Only one process may open the database: the bench lets go of it
+	// for the server process.
+	srv.close()
+	res.ServerMemory, err = measureServerMemory(ctx, cfg, srv.adminKey)
+	return err
 }
 
 // ConfigSummary is the part of Config that shapes the numbers.
 type ConfigSummary struct {
-	Events       int    `json:"events"`
-	People       int    `json:"people"`
-	Seed         int64  `json:"seed"`
-	Runs         int    `json:"runs"`
-	IngestEvents int    `json:"ingestEvents"`
-	BatchSize    int    `json:"batchSize"`
-	Clients      int    `json:"clients"`
-	MemoryLimit  string `json:"memoryLimit"`
-	GoMaxProcs   int    `json:"gomaxprocs"`
+	Events          int    `json:"events"`
+	People          int    `json:"people"`
+	Seed            int64  `json:"seed"`
+	Runs            int    `json:"runs"`
+	IngestEvents    int    `json:"ingestEvents"`
+	BatchSize       int    `json:"batchSize"`
+	Clients         int    `json:"clients"`
+	MemoryLimit     string `json:"memoryLimit"`
+	CopyMemoryLimit string `json:"copyMemoryLimit"`
+	GoMaxProcs      int    `json:"gomaxprocs"`
 }
 
 func summarize(c Config) ConfigSummary {
 	return ConfigSummary{Events: c.Events, People: c.People, Seed: c.Seed,
 		Runs: c.Runs, IngestEvents: c.IngestEvents, BatchSize: c.BatchSize,
-		Clients: c.Clients, MemoryLimit: c.MemoryLimit,
+		Clients: c.Clients, MemoryLimit: c.MemoryLimit, CopyMemoryLimit: c.CopyMemoryLimit,
 		GoMaxProcs: runtime.GOMAXPROCS(0)}
 }
 

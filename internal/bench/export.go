@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/segment"
@@ -223,7 +224,7 @@ func (s *server) measureExport(ctx context.Context, cfg Config,
 			return res, ctx.Err()
 		}
 		if err != nil {
-			res.Copy.Error = err.Error()
+			res.Copy.Error, _, _ = strings.Cut(err.Error(), "\n")
 			continue
 		}
 		copySecs = append(copySecs, cp.Seconds)
@@ -268,23 +269,34 @@ type exportRun struct {
 	usage Usage
 }
 
-// exportOnce creates the export over HTTP and polls it to the end.
+// exportOnce creates the export over HTTP and polls it to the end,
+// measuring the process's usage meanwhile.
 func (s *server) exportOnce(ctx context.Context, cfg Config, c exportCase,
 	run int) (exportRun, error) {
-	compression := "COMPRESSION_NONE"
-	if c.gzip {
-		compression = "COMPRESSION_GZIP"
-	}
-	body := map[string]string{"segmentId": c.seg, "type": "TYPE_EVENT",
-		"format": c.format.API, "compression": compression}
 	stop, err := startProfile(profileName(cfg, run, "export-"+c.label()))
 	if err != nil {
 		return exportRun{}, err
 	}
 	mem := watchUsage()
 	start := time.Now()
+	op, err := s.runExport(ctx, c)
+	x := exportRun{op: op, took: time.Since(start), usage: mem.stop()}
+	stop()
+	return x, err
+}
+
+// runExport creates an export of c over HTTP and polls it until it ends;
+// an export that does not complete is an error.
+func (s *server) runExport(ctx context.Context, c exportCase) (operation, error) {
+	compression := "COMPRESSION_NONE"
+	if c.gzip {
+		compression = "COMPRESSION_GZIP"
+	}
+	body := map[string]string{"segmentId": c.seg, "type": "TYPE_EVENT",
+		"format": c.format.API, "compression": compression}
+	start := time.Now()
 	var created struct{ OperationID string }
-	err = s.call(ctx, s.adminKey, "POST", "/segments/v1/exports", body, &created)
+	err := s.call(ctx, s.adminKey, "POST", "/segments/v1/exports", body, &created)
 	var op operation
 	for err == nil {
 		err = s.call(ctx, s.adminKey, "GET", "/operations/v1/"+created.OperationID, nil, &op)
@@ -293,12 +305,10 @@ func (s *server) exportOnce(ctx context.Context, cfg Config, c exportCase,
 		}
 		time.Sleep(pollInterval(time.Since(start)))
 	}
-	x := exportRun{op: op, took: time.Since(start), usage: mem.stop()}
-	stop()
 	if err == nil && op.State != "COMPLETED" {
 		err = fmt.Errorf("export %s: %s", op.State, op.ErrorDetails)
 	}
-	return x, err
+	return op, err
 }
 
 // copyOnce runs DuckDB's COPY of the export's SELECT and syncs the file,
@@ -314,6 +324,13 @@ func (s *server) copyOnce(ctx context.Context, cfg Config, c exportCase,
 	}
 	path := filepath.Join(cfg.Dir, "copy-"+randomHex()+"."+c.format.Ext)
 	defer os.Remove(path)
+	// COPY sorts the whole export at once; under the server's limit it
+	// runs out of memory, so the baseline gets its own, larger one.
+	restore, err := s.setMemoryLimit(ctx, cfg.CopyMemoryLimit, cfg.MemoryLimit)
+	if err != nil {
+		return CopyResult{}, err
+	}
+	defer restore()
 	stop, err := startProfile(profileName(cfg, run, "copy-"+c.label()))
 	if err != nil {
 		return CopyResult{}, err
@@ -336,6 +353,20 @@ func (s *server) copyOnce(ctx context.Context, cfg Config, c exportCase,
 		res.Bytes = st.Size()
 	}
 	return res, nil
+}
+
+// setMemoryLimit sets DuckDB's memory limit, which holds for the whole
+// database, to limit; restore sets it back to was.
+func (s *server) setMemoryLimit(ctx context.Context, limit, was string) (restore func(), err error) {
+	if limit == "" || limit == was {
+		return func() {}, nil
+	}
+	if _, err := s.db.SQL().ExecContext(ctx, "SET memory_limit = "+quote(limit)); err != nil {
+		return nil, fmt.Errorf("set the memory limit for COPY: %w", err)
+	}
+	return func() {
+		s.db.SQL().ExecContext(context.WithoutCancel(ctx), "SET memory_limit = "+quote(was))
+	}, nil
 }
 
 func syncFile(path string) error {

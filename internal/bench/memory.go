@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -95,9 +93,14 @@ func procStatus(field string) int64 {
 	if err != nil {
 		return 0
 	}
-	sc := bufio.NewScanner(bytes.NewReader(raw))
-	for sc.Scan() {
-		name, rest, ok := strings.Cut(sc.Text(), ":")
+	return statusField(string(raw), field)
+}
+
+// statusField finds a "Name:   123 kB" line of a /proc status file and
+// returns its size in bytes; 0 when it is missing.
+func statusField(status, field string) int64 {
+	for line := range strings.Lines(status) {
+		name, rest, ok := strings.Cut(line, ":")
 		if !ok || name != field {
 			continue
 		}

@@ -85,6 +85,19 @@ func (r *Result) tables() []*table {
 	if e := r.Export; e != nil {
 		ts = append(ts, exportTables(e)...)
 	}
+	if sm := r.ServerMemory; sm != nil {
+		t := &table{title: "Server process memory: exports of everyone",
+			head: []string{"export", "rows", "seconds", "rows/s", "peak RSS"}}
+		for _, x := range sm.Exports {
+			t.add(x.Format+" gzip", count(x.Rows), fmt.Sprintf("%.1f", x.Seconds),
+				rateText(float64(x.Rows)/x.Seconds), mib(x.PeakRSS))
+		}
+		t.notes = append(t.notes, fmt.Sprintf("A `backstory serve` process of its own "+
+			"(%s), started after the measurements above, %s resident once ready. Peak "+
+			"RSS is its VmHWM after each export (reset between exports: %v).",
+			sm.Command, mib(sm.StartRSS), sm.HWMReset))
+		ts = append(ts, t)
+	}
 	if len(r.Targets) > 0 {
 		t := &table{title: "Targets", head: []string{"target", "want", "got", "met"}}
 		for _, g := range r.Targets {
@@ -151,11 +164,11 @@ func (r *Result) header() string {
 	m := r.Machine
 	return fmt.Sprintf("Backstory bench: %s events, %s people, seed %d, "+
 		"median of %d runs\nmachine: %d CPUs (%s), %s RAM, %s, %s, DuckDB %s, "+
-		"memory limit %s, %s, load average %s at start, %s at end, "+
+		"memory limit %s (COPY %s), %s, load average %s at start, %s at end, "+
 		"revision %s\nload: %s",
 		count(int64(r.Load.Events)), count(int64(r.Load.People)), r.Config.Seed,
 		r.Config.Runs, m.CPUs, m.CPUModel, gib(m.MemoryBytes), m.Kernel,
-		m.GoVersion, m.DuckDBVersion, r.Config.MemoryLimit,
+		m.GoVersion, m.DuckDBVersion, r.Config.MemoryLimit, r.Config.CopyMemoryLimit,
 		m.Date.Format("2006-01-02 15:04 UTC"), m.LoadStart, m.LoadEnd,
 		m.Revision, r.loadText())
 }
@@ -184,10 +197,10 @@ func (r *Result) WriteText(w io.Writer) {
 func (r *Result) WriteMarkdown(w io.Writer) {
 	m := r.Machine
 	fmt.Fprintf(w, "Measured %s on %d CPUs (%s, `nproc` = %d), %s RAM, %s; "+
-		"%s; DuckDB %s (memory limit %s); revision %s. One-minute load average "+
+		"%s; DuckDB %s (memory limit %s, %s for COPY); revision %s. One-minute load average "+
 		"%s at the start, %s at the end.\n\n", m.Date.Format("2006-01-02 15:04 UTC"),
 		m.CPUs, m.CPUModel, m.CPUs, gib(m.MemoryBytes), m.Kernel, m.GoVersion,
-		m.DuckDBVersion, r.Config.MemoryLimit, m.Revision, m.LoadStart, m.LoadEnd)
+		m.DuckDBVersion, r.Config.MemoryLimit, r.Config.CopyMemoryLimit, m.Revision, m.LoadStart, m.LoadEnd)
 	fmt.Fprintf(w, "Command: `%s`\n\n", r.Command)
 	fmt.Fprintf(w, "Data set: %s events, %s people, seed %d; median of %d runs. "+
 		"Load: %s.\n", count(int64(r.Load.Events)), count(int64(r.Load.People)),

@@ -47,6 +47,7 @@ type server struct {
 	client *http.Client
 	stop   context.CancelFunc
 	done   chan struct{}
+	closed bool
 }
 
 func startServer(ctx context.Context, cfg Config) (*server, error) {
@@ -130,7 +131,12 @@ func (s *server) bootstrap(ctx context.Context) error {
 	return nil
 }
 
+// close stops the stack and closes the database; later calls do nothing.
 func (s *server) close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
 	shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	s.http.Shutdown(shut)

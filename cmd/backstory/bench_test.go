@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/backstory-dev/backstory/internal/bench"
+)
+
+// TestMain lets the test binary stand in for the backstory binary: with
+// BACKSTORY_TEST_MAIN=1 it runs the command line it was given, which is
+// how the bench starts its server process in TestBenchServerProcess.
+func TestMain(m *testing.M) {
+	if os.Getenv("BACKSTORY_TEST_MAIN") == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// TestBenchServerProcess runs the bench's export phase at a tiny size,
+// ending with a `serve` process of its own that exports everyone in two
+// formats while the bench reads its memory.
+func TestBenchServerProcess(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("BACKSTORY_TEST_MAIN", "1")
+	cfg := bench.Config{Dir: t.TempDir(), Events: 3000, People: 60, Runs: 1,
+		Only: []string{bench.PhaseExport}, Formats: []string{"csv", "parquet"},
+		MemoryLimit: "256MB", ServerCommand: []string{exe, "serve"}}
+	res, err := bench.Run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sm := res.ServerMemory
+	if sm == nil || len(sm.Exports) != 2 {
+		t.Fatalf("server memory = %+v; want two exports", sm)
+	}
+	for _, x := range sm.Exports {
+		if x.Rows != int64(res.Load.Events) || x.PeakRSS < sm.StartRSS || sm.StartRSS <= 0 {
+			t.Errorf("%s: %d rows (want %d), peak %d, start %d", x.Format, x.Rows,
+				res.Load.Events, x.PeakRSS, sm.StartRSS)
+		}
+	}
+	for _, tg := range res.Targets {
+		if tg.Name == "export rows = preview count" && !tg.Met {
+			t.Errorf("rows: %s", tg.Got)
+		}
+	}
+}

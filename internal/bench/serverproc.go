@@ -1,0 +1,183 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// ServerMemory is what a `backstory serve` process of its own, started
+// on the bench's data folder once the in-process measurements are done,
+// held while it ran each format's export of everyone. In-process
+// numbers carry the generator's, COPY's and earlier steps' memory;
+// these are the server's alone, as an operator would see them.
+type ServerMemory struct {
+	// Command is how the server was started.
+	Command string `json:"command"`
+	// StartRSS is the server's resident set once it answered /healthz.
+	StartRSS int64 `json:"startRss"`
+	// HWMReset is false when the server's peak could not be reset
+	// between exports; each peak is then the peak since it started.
+	HWMReset bool                 `json:"hwmReset"`
+	Exports  []ServerMemoryExport `json:"exports"`
+}
+
+// ServerMemoryExport is one export the server process ran.
+type ServerMemoryExport struct {
+	Format  string  `json:"format"`
+	Gzip    bool    `json:"gzip"`
+	Rows    int64   `json:"rows"`
+	Seconds float64 `json:"seconds"`
+	// PeakRSS is the server's VmHWM after the export: its most
+	// resident memory during it, DuckDB's included.
+	PeakRSS int64 `json:"peakRss"`
+}
+
+// Peak is the largest PeakRSS of the exports.
+func (m *ServerMemory) Peak() (ServerMemoryExport, bool) {
+	var peak ServerMemoryExport
+	for _, e := range m.Exports {
+		if e.PeakRSS >= peak.PeakRSS {
+			peak = e
+		}
+	}
+	return peak, len(m.Exports) > 0
+}
+
+// measureServerMemory starts cfg.ServerCommand with serve's flags on the
+// data folder (which the bench must have closed) and runs, for each
+// format, a gzip export of everyone through it, reading the process's
+// peak resident set after each.
+func measureServerMemory(ctx context.Context, cfg Config, adminKey string) (*ServerMemory, error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	args := append(cfg.ServerCommand[1:len(cfg.ServerCommand):len(cfg.ServerCommand)],
+		"--data", cfg.Dir, "--addr", addr, "--memory-limit", cfg.MemoryLimit,
+		"--log-level", "warn")
+	cmd := exec.CommandContext(ctx, cfg.ServerCommand[0], args...)
+	// The data folder has its keys; an admin key in the environment
+	// would only add one.
+	cmd.Env = withoutEnv(os.Environ(), "BACKSTORY_ADMIN_KEY")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the server: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stopped := false
+	stop := func() error {
+		if stopped {
+			return nil
+		}
+		stopped = true
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case err := <-exited:
+			return err
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+			return errors.New("the server did not stop within 30 s of SIGTERM")
+		}
+	}
+	defer stop()
+
+	url := "http://" + addr
+	if err := waitHealthy(ctx, url, exited); err != nil {
+		return nil, fmt.Errorf("%w; its log: %s", err, strings.TrimSpace(stderr.String()))
+	}
+	pid := cmd.Process.Pid
+	status := func(field string) int64 { return statusOf(pid, field) }
+	res := &ServerMemory{Command: strings.Join(append(cfg.ServerCommand[:1:1], args...), " "),
+		StartRSS: status("VmRSS"), HWMReset: true}
+
+	client := &server{url: url, adminKey: adminKey,
+		client: &http.Client{Transport: &http.Transport{DisableCompression: true}}}
+	for _, f := range exportFormats {
+		if !cfg.wantsFormat(f) {
+			continue
+		}
+		progress(cfg, "server process export", "format", f.Name)
+		if os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0) != nil {
+			res.HWMReset = false
+		}
+		start := time.Now()
+		op, err := client.runExport(ctx, exportCase{seg: "everyone", format: f, gzip: true})
+		if err != nil {
+			return res, fmt.Errorf("server process %s export: %w", f.Name, err)
+		}
+		res.Exports = append(res.Exports, ServerMemoryExport{Format: f.Name, Gzip: true,
+			Rows: op.Rows, Seconds: time.Since(start).Seconds(), PeakRSS: status("VmHWM")})
+	}
+	if err := stop(); err != nil {
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 0 {
+			return res, fmt.Errorf("the server process ended badly: %w; its log: %s",
+				err, strings.TrimSpace(stderr.String()))
+		}
+	}
+	return res, nil
+}
+
+// waitHealthy polls the server's /healthz until it answers 200.
+func waitHealthy(ctx context.Context, url string, exited <-chan error) error {
+	deadline := time.Now().Add(2 * time.Minute)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case err := <-exited:
+			return fmt.Errorf("the server process exited before it was ready: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return errors.New("the server process was not ready within 2 minutes")
+}
+
+// freeAddr finds a free loopback port for the server to listen on.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// statusOf reads a kB field of another process's /proc status, in bytes.
+func statusOf(pid int, field string) int64 {
+	raw, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	return statusField(string(raw), field)
+}
+
+func withoutEnv(env []string, name string) []string {
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
