@@ -92,4 +92,3 @@ func materializeMembers(ctx context.Context, conn *sql.Conn, q *store.ExportQuer
 		conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+name)
 	}, nil
 }
-
