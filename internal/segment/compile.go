@@ -145,16 +145,26 @@ type compiler struct {
 }
 
 // people writes the members query: people with an event in the window
-// for whom the criteria hold.
+// for whom the criteria hold. When a criterion of an all-group can only
+// hold for people with an event in the window, its own member set is the
+// starting point, and the scan for everyone active is not needed.
 func (c *compiler) people(p *plan) store.Query {
 	var body sqlw
-	body.raw("SELECT m.indv_id FROM (SELECT DISTINCT e.indv_id FROM ",
-		"events e WHERE ")
-	c.scope(&body, "e")
-	body.raw(" AND e.indv_id IS NOT NULL) m")
-	if len(p.nodes) > 0 {
+	nodes := p.nodes
+	if i := anchor(p); i >= 0 {
+		body.raw("SELECT m.indv_id FROM (")
+		c.members(&body, nodes[i])
+		body.raw(") m")
+		nodes = append(append([]*node{}, nodes[:i]...), nodes[i+1:]...)
+	} else {
+		body.raw("SELECT m.indv_id FROM (SELECT DISTINCT e.indv_id FROM ",
+			"events e WHERE ")
+		c.scope(&body, "e")
+		body.raw(" AND e.indv_id IS NOT NULL) m")
+	}
+	if len(nodes) > 0 {
 		body.raw(" WHERE ")
-		c.group(&body, p.match, p.nodes)
+		c.group(&body, p.match, nodes)
 	}
 
 	var w sqlw
@@ -173,6 +183,67 @@ func (c *compiler) people(p *plan) store.Query {
 	}
 	w.add(body.query())
 	return w.query()
+}
+
+// anchor picks the criterion whose member set the members query starts
+// from, or -1: in a group that needs all its criteria (or has one), the
+// first that holds only for people with an event in the window. Event
+// criteria come first, since they are read from the events the window
+// scans anyway; a positive person condition comes next, a small set that
+// the events are then probed with.
+func anchor(p *plan) int {
+	if p.match != MatchAll && len(p.nodes) != 1 {
+		return -1
+	}
+	for i, n := range p.nodes {
+		switch {
+		case n.kind == nodeDid, n.kind == nodeSequence,
+			n.kind == nodeUser && n.cond.field.src == srcEvent:
+			return i
+		}
+	}
+	for i, n := range p.nodes {
+		if n.kind == nodeUser && !n.cond.negate &&
+			(n.cond.field.src == srcPerson || n.cond.field.src == srcPersonProp) {
+			return i
+		}
+	}
+	return -1
+}
+
+// members writes the member set of an anchor criterion (see anchor): a
+// SELECT of indv_id, each person once, all with an event in the window.
+func (c *compiler) members(w *sqlw, n *node) {
+	switch {
+	case n.kind == nodeDid:
+		c.matched = append(c.matched, n.filter)
+		w.raw("SELECT e.indv_id FROM events e WHERE ")
+		c.scope(w, "e")
+		w.raw(" AND e.indv_id IS NOT NULL AND ")
+		c.filter(w, n.filter, "e")
+		w.raw(" GROUP BY e.indv_id")
+		c.having(w, n.count)
+	case n.kind == nodeSequence:
+		c.matched = append(c.matched, n.steps...)
+		name := fmt.Sprintf("seq%d", len(c.ctes))
+		c.ctes = append(c.ctes, c.sequenceEvents(n))
+		w.raw("SELECT DISTINCT z.indv_id FROM (")
+		c.stage(w, n, name, len(n.steps))
+		w.raw(") z")
+	case n.cond.field.src == srcEvent:
+		w.raw("SELECT DISTINCT e.indv_id FROM events e WHERE ")
+		c.scope(w, "e")
+		w.raw(" AND e.indv_id IS NOT NULL AND ")
+		c.cond(w, n.cond, "e")
+	default: // a positive person condition
+		w.raw("SELECT DISTINCT e.indv_id FROM events e WHERE ")
+		c.scope(w, "e")
+		w.raw(" AND e.indv_id IN (SELECT p.indv_id FROM people p WHERE p.org_id = ")
+		w.arg(c.org)
+		w.raw(" AND ")
+		c.positive(w, n.cond, "p")
+		w.raw(")")
+	}
 }
 
 // scope writes the org and window test of an events alias.
@@ -224,7 +295,10 @@ func (c *compiler) node(w *sqlw, n *node) {
 		c.scope(w, "e")
 		w.raw(" AND ")
 		c.filter(w, n.filter, "e")
-		c.count(w, n.count)
+		if n.count != nil {
+			w.raw(" GROUP BY e.indv_id")
+			c.having(w, n.count)
+		}
 		w.raw(")")
 	case nodeDidNot:
 		w.raw("m.indv_id NOT IN (SELECT e.indv_id FROM events e WHERE ")
@@ -238,12 +312,13 @@ func (c *compiler) node(w *sqlw, n *node) {
 	}
 }
 
-// count writes the HAVING of a did count.
-func (c *compiler) count(w *sqlw, n *count) {
+// having writes the HAVING of a did count, grouped by person; nothing
+// without a count.
+func (c *compiler) having(w *sqlw, n *count) {
 	if n == nil {
 		return
 	}
-	w.raw(" GROUP BY e.indv_id HAVING count(*) ")
+	w.raw(" HAVING count(*) ")
 	switch {
 	case n.lo == n.hi:
 		w.raw("= ")
