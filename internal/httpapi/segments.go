@@ -293,21 +293,20 @@ func (s *Server) preview(r *http.Request, def *segment.Definition, opt segment.C
 	if err != nil {
 		return nil, err
 	}
+	// The funnel: members judged on the first k criteria, for each k.
+	var steps []store.Query
+	if len(comp.Steps) > 1 {
+		steps = comp.Steps
+	}
 	res, err := s.Preview.Preview(r.Context(), store.PreviewQuery{Org: opt.Org,
-		People: comp.People, Start: comp.Start, End: comp.End, Location: comp.Location})
+		People: comp.People, Start: comp.Start, End: comp.End,
+		Location: comp.Location, Steps: steps})
 	if err != nil {
 		return nil, err
 	}
-	// The funnel: members judged on the first k criteria, for each k.
 	funnel := []map[string]any{}
-	if len(comp.Steps) > 1 {
-		for k, step := range comp.Steps {
-			n, err := s.Preview.CountPeople(r.Context(), string(opt.Org), step)
-			if err != nil {
-				return nil, err
-			}
-			funnel = append(funnel, map[string]any{"criterion": k, "people": n})
-		}
+	for k, n := range res.Funnel {
+		funnel = append(funnel, map[string]any{"criterion": k, "people": n})
 	}
 	perDay := res.PerDay
 	if perDay == nil {

@@ -176,6 +176,9 @@ type PreviewQuery struct {
 	People     Query // the members; empty is everyone
 	Start, End time.Time
 	Location   *time.Location // for day boundaries
+	// Steps are member queries whose sizes the preview also counts: the
+	// funnel after each criterion.
+	Steps []Query
 }
 
 // DayCount is the number of members active on one local day.
@@ -191,6 +194,7 @@ type PreviewResult struct {
 	Sessions     int64
 	Events       int64
 	PerDay       []DayCount
+	Funnel       []int64 // the members of each of Steps
 }
 
 // Previewer sizes segments before anyone exports them.

@@ -2,58 +2,111 @@ package duckdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/store"
 )
 
-// Preview counts a segment's members, and their sessions and events in
-// the window, and the members active on each local day of the window.
+// Preview counts a segment's members, their sessions and events in the
+// window, the members active on each local day, and the funnel's steps.
+// It reads one snapshot and works the members out once, into a temporary
+// table, which the counts and the per-day scan then probe.
 func (db *DB) Preview(ctx context.Context, q store.PreviewQuery) (store.PreviewResult, error) {
 	var res store.PreviewResult
-	var s sqlBuilder
-	s.add("SELECT count(DISTINCT e.indv_id), count(DISTINCT e.session_id), count(*) FROM events e")
-	s.where(store.ExportQuery{Org: q.Org, People: q.People, Start: q.Start, End: q.End})
-	err := db.sql.QueryRowContext(ctx, s.b.String(), s.args...).Scan(
-		&res.ActivePeople, &res.Sessions, &res.Events)
+	conn, err := db.sql.Conn(ctx)
 	if err != nil {
-		return res, fmt.Errorf("preview counts: %w", err)
+		return res, fmt.Errorf("preview: %w", err)
 	}
+	defer conn.Close()
+	end, err := snapshot(ctx, conn)
+	if err != nil {
+		return res, err
+	}
+	defer end()
+	eq := store.ExportQuery{Org: q.Org, People: q.People, Start: q.Start, End: q.End}
+	release, err := materializeMembers(ctx, conn, &eq)
+	if err != nil {
+		return res, err
+	}
+	defer release()
 
-	var m sqlBuilder
-	m.add("SELECT count(*) FROM (" + orEveryone(q) + ")")
-	m.args = append(m.args, q.People.Args...)
-	if q.People.SQL == "" {
-		m.args = []any{string(q.Org)}
+	people := store.Query{SQL: "SELECT indv_id FROM people WHERE org_id = ?",
+		Args: []any{string(q.Org)}}
+	if eq.People.SQL != "" {
+		people = eq.People
 	}
-	if err := db.sql.QueryRowContext(ctx, m.b.String(), m.args...).Scan(&res.People); err != nil {
+	if res.People, err = countRows(ctx, conn, people); err != nil {
 		return res, fmt.Errorf("preview people: %w", err)
 	}
-
-	loc := q.Location
-	if loc == nil {
-		loc = time.UTC
+	if err := previewActivity(ctx, conn, eq, q.Location, &res); err != nil {
+		return res, err
 	}
-	var d sqlBuilder
-	d.add("SELECT CAST(timezone(?, e.event_start AT TIME ZONE 'UTC') AS DATE) AS day,"+
-		" count(DISTINCT e.indv_id) FROM events e", loc.String())
-	d.where(store.ExportQuery{Org: q.Org, People: q.People, Start: q.Start, End: q.End})
-	d.add(" GROUP BY day ORDER BY day")
-	rows, err := db.sql.QueryContext(ctx, d.b.String(), d.args...)
+	for _, step := range q.Steps {
+		n := res.People
+		if !sameQuery(step, q.People) {
+			if n, err = countRows(ctx, conn, step); err != nil {
+				return res, fmt.Errorf("preview funnel: %w", err)
+			}
+		}
+		res.Funnel = append(res.Funnel, n)
+	}
+	return res, nil
+}
+
+// previewActivity counts the members' events, sessions and active
+// people in the window, in all and per local day, in one scan.
+func previewActivity(ctx context.Context, conn *sql.Conn, q store.ExportQuery, loc *time.Location, res *store.PreviewResult) error {
+	var s sqlBuilder
+	s.add("SELECT day, count(DISTINCT indv_id), count(DISTINCT session_id), count(*)," +
+		" GROUPING(day) FROM (SELECT ")
+	if loc == nil || loc.String() == "UTC" {
+		s.add("CAST(e.event_start AS DATE)")
+	} else {
+		s.add("CAST(timezone(?, e.event_start AT TIME ZONE 'UTC') AS DATE)", loc.String())
+	}
+	s.add(" AS day, e.indv_id, e.session_id FROM events e")
+	s.where(q)
+	s.add(") GROUP BY GROUPING SETS ((day), ()) ORDER BY day NULLS FIRST")
+	rows, err := conn.QueryContext(ctx, s.b.String(), s.args...)
 	if err != nil {
-		return res, fmt.Errorf("preview per day: %w", err)
+		return fmt.Errorf("preview activity: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var day time.Time
-		var n int64
-		if err := rows.Scan(&day, &n); err != nil {
-			return res, err
+		var day sql.NullTime
+		var people, sessions, events int64
+		var total int
+		if err := rows.Scan(&day, &people, &sessions, &events, &total); err != nil {
+			return fmt.Errorf("preview activity: %w", err)
 		}
-		res.PerDay = append(res.PerDay, store.DayCount{Day: day.Format(time.DateOnly), People: n})
+		if total == 1 {
+			res.ActivePeople, res.Sessions, res.Events = people, sessions, events
+			continue
+		}
+		if day.Valid {
+			res.PerDay = append(res.PerDay, store.DayCount{
+				Day: day.Time.Format(time.DateOnly), People: people})
+		}
 	}
-	return res, rows.Err()
+	return rows.Err()
+}
+
+// sameQuery reports whether two queries are the same text with the same
+// arguments.
+func sameQuery(a, b store.Query) bool {
+	return a.SQL == b.SQL && slices.EqualFunc(a.Args, b.Args, func(x, y any) bool {
+		return fmt.Sprint(x) == fmt.Sprint(y)
+	})
+}
+
+// countRows counts the rows a query selects.
+func countRows(ctx context.Context, conn *sql.Conn, q store.Query) (int64, error) {
+	var n int64
+	err := conn.QueryRowContext(ctx, "SELECT count(*) FROM ("+q.SQL+")", q.Args...).Scan(&n)
+	return n, err
 }
 
 // orEveryone is the member query, or every person of the org.
