@@ -17,6 +17,14 @@ import (
 	"github.com/backstory-dev/backstory/internal/event"
 )
 
+// checkpointThreshold is how large the write-ahead log grows before a
+// commit folds it into the database file. DuckDB's default, 16 MB, is two
+// or three v2 batches of 10,000 events, and each checkpoint compresses the
+// table's last row group again; measured here, batches of 10,000 events
+// appended 50k events/s with it and 80k/s without checkpoints. A larger
+// log costs a longer replay after a crash (about a second per 100 MB).
+const checkpointThreshold = "256MB"
+
 // Options configures Open.
 type Options struct {
 	// Path is the database file; "" opens an in-memory database.
@@ -53,6 +61,7 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 		stmts := []string{
 			"SET autoinstall_known_extensions = false",
 			"SET autoload_known_extensions = false",
+			"SET checkpoint_threshold = '" + checkpointThreshold + "'",
 		}
 		if opt.MemoryLimit != "" {
 			stmts = append(stmts, "SET memory_limit = '"+opt.MemoryLimit+"'")
