@@ -40,42 +40,69 @@ func (s *Service) AddServerEvent(ctx context.Context, org event.OrgID, e ServerE
 // new) or by id (which must exist). Server events go on a device of their
 // own per person, with its own sessions. It answers one error per event
 // (nil when stored) and an error for the whole batch when storing fails;
-// the events that passed are stored with one append.
+// the events that passed are stored with one append. Only the identity
+// and session decisions are serialised; the rows are built and appended
+// outside that lock, so one batch's append overlaps the next one's
+// decisions.
 func (s *Service) AddServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent) ([]error, error) {
+	received := s.now()
+	spots, errs, err := s.placeServerEvents(ctx, org, evs, received)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]event.Record, 0, len(evs))
+	for i, e := range evs {
+		if errs[i] == nil {
+			recs = append(recs, s.serverRecord(e, spots[i], received))
+		}
+	}
+	if _, err := s.Events.AppendEvents(ctx, org, recs); err != nil {
+		return nil, err
+	}
+	return errs, nil
+}
+
+// spot is where a server event goes: its person, device, session and
+// page, and its time.
+type spot struct {
+	indv   event.IndvID
+	device store.Device
+	at     time.Time
+}
+
+// placeServerEvents decides each event's person, device, session and
+// page, and saves the people and devices that changed.
+func (s *Service) placeServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent, received time.Time) ([]spot, []error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := serverBatch{s: s, org: org, devices: map[event.IndvID]*store.Device{}}
 	if err := b.prefetch(ctx, evs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	errs := make([]error, len(evs))
-	received := s.now()
-	var recs []event.Record
+	spots := make([]spot, len(evs))
 	for i, e := range evs {
-		r, err := b.record(ctx, e, received)
+		sp, err := b.place(e, received)
 		switch {
 		case err == nil:
-			recs = append(recs, r)
+			spots[i] = sp
 		case event.ErrorCode(err) != event.CodeInternal:
 			errs[i] = err
 		default:
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if err := s.People.SavePeople(ctx, b.newPeople); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	devs := make([]store.Device, 0, len(b.devices))
 	for _, d := range b.devices {
 		devs = append(devs, *d)
 	}
 	if err := s.People.SaveDevices(ctx, devs); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if _, err := s.Events.AppendEvents(ctx, org, recs); err != nil {
-		return nil, err
-	}
-	return errs, nil
+	return spots, errs, nil
 }
 
 // serverBatch holds the people and devices of a batch, read in bulk
@@ -170,13 +197,14 @@ func (b *serverBatch) device(id event.IndvID) *store.Device {
 	return &d
 }
 
-func (b *serverBatch) record(ctx context.Context, e ServerEvent, received time.Time) (event.Record, error) {
+// place puts one event on its person's server device.
+func (b *serverBatch) place(e ServerEvent, received time.Time) (spot, error) {
 	if e.Name == "" {
-		return event.Record{}, event.Errorf(event.CodeRequired, "name: an event name is required")
+		return spot{}, event.Errorf(event.CodeRequired, "name: an event name is required")
 	}
 	id, err := b.person(e)
 	if err != nil {
-		return event.Record{}, err
+		return spot{}, err
 	}
 	d := b.device(id)
 	t := e.Timestamp.UTC()
@@ -184,28 +212,32 @@ func (b *serverBatch) record(ctx context.Context, e ServerEvent, received time.T
 		t = received
 	}
 	b.s.place(d, t, e.URL, false)
-	ag := b.s.ua.parse(e.UserAgent)
-	v := map[string]any{
-		"EventId": randomEventID(b.s.newID()), "EventStart": t,
-		"EventType": "custom", "EventCustomName": e.Name,
-		"EventReceivedAt": received, "IndvId": int64(id),
-		"UserId": d.UserID, "SessionId": d.SessionID, "PageId": d.PageID,
-		"SessionStart": d.SessionStart, "PageStart": d.PageStart,
-		"DeviceKey": d.Key,
-	}
-	for name, val := range map[string]string{
-		"PageUrl": e.URL, "PageUserAgent": e.UserAgent,
-		"PageRefererUrl": e.Referrer, "PageCountry": e.Country,
-		"PageRegion": e.Region, "PageCity": e.City, "PageIp": e.IP,
-		"PageLatLong": e.LatLong, "PageBrowser": ag.Browser,
-		"PageBrowserVersion": ag.Version, "PageOperatingSystem": ag.OS,
-		"PageDevice": ag.Device,
+	return spot{indv: id, device: *d, at: t}, nil
+}
+
+// serverRecord is the stored row of a placed server event.
+func (s *Service) serverRecord(e ServerEvent, sp spot, received time.Time) event.Record {
+	d := sp.device
+	ag := s.ua.parse(e.UserAgent)
+	v := make(map[string]any, 24)
+	v["EventId"], v["EventStart"] = randomEventID(s.newID()), sp.at
+	v["EventType"], v["EventCustomName"] = "custom", e.Name
+	v["EventReceivedAt"], v["IndvId"] = received, int64(sp.indv)
+	v["UserId"], v["SessionId"], v["PageId"] = d.UserID, d.SessionID, d.PageID
+	v["SessionStart"], v["PageStart"], v["DeviceKey"] = d.SessionStart, d.PageStart, d.Key
+	for _, f := range [...]struct{ name, val string }{
+		{"PageUrl", e.URL}, {"PageUserAgent", e.UserAgent},
+		{"PageRefererUrl", e.Referrer}, {"PageCountry", e.Country},
+		{"PageRegion", e.Region}, {"PageCity", e.City}, {"PageIp", e.IP},
+		{"PageLatLong", e.LatLong}, {"PageBrowser", ag.Browser},
+		{"PageBrowserVersion", ag.Version}, {"PageOperatingSystem", ag.OS},
+		{"PageDevice", ag.Device},
 	} {
-		if val != "" {
-			v[name] = val
+		if f.val != "" {
+			v[f.name] = f.val
 		}
 	}
-	return event.Record{Values: v, EventProps: e.Props}, nil
+	return event.Record{Values: v, EventProps: e.Props}
 }
 
 func randomEventID(n int64) string {
