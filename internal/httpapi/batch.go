@@ -63,7 +63,7 @@ func (s *Server) createBatch(kind string) http.HandlerFunc {
 func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage) (event.BatchJob, error) {
 	org := callerOf(r.Context()).Org
 	job := event.BatchJob{ID: "job_" + randomID(), OrgID: org, Kind: kind, Created: s.now()}
-	var imports []any
+	var imports []json.RawMessage
 	var fails []batchFailure
 	fail := func(i int, raw json.RawMessage, err error) {
 		f := batchFailure{Message: fmt.Sprintf("requests[%d]: %v", i, err),
@@ -85,7 +85,11 @@ func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage)
 				fail(i, raw, err)
 				continue
 			}
-			imports = append(imports, userJSON(p))
+			raw, err := json.Marshal(userJSON(p))
+			if err != nil {
+				return job, err
+			}
+			imports = append(imports, raw)
 		}
 	} else {
 		var evs []capture.ServerEvent
@@ -112,7 +116,7 @@ func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage)
 				fail(idx[j], items[idx[j]], err)
 				continue
 			}
-			imports = append(imports, json.RawMessage(items[idx[j]]))
+			imports = append(imports, items[idx[j]])
 		}
 		EventsIngested.WithLabelValues("v2_batch").Add(float64(len(evs) - countErrs(errs)))
 	}
@@ -123,8 +127,33 @@ func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage)
 		job.Status = "FAILED"
 	}
 	job.Imports, job.Errors = len(imports), len(fails)
-	job.Results, _ = json.Marshal(map[string]any{"imports": imports, "errors": fails})
+	job.Results = batchResults(imports, fails)
 	return job, nil
+}
+
+// batchResults is a job's stored results: {"imports": [...], "errors":
+// [...]}. The imports are request items, valid JSON already, so they are
+// written as they came rather than re-encoded.
+func batchResults(imports []json.RawMessage, fails []batchFailure) []byte {
+	n := 32
+	for _, raw := range imports {
+		n += len(raw) + 1
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"imports":[`...)
+	for i, raw := range imports {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, raw...)
+	}
+	b = append(b, `],"errors":`...)
+	if fails == nil {
+		fails = []batchFailure{}
+	}
+	errs, _ := json.Marshal(fails)
+	b = append(b, errs...)
+	return append(b, '}')
 }
 
 func countErrs(errs []error) int {

