@@ -111,17 +111,17 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 		return fmt.Errorf("export query: %w", err)
 	}
 	defer conn.Close()
-	query := func(q store.ExportQuery) sqlBuilder {
+	query := func(q store.ExportQuery, order string) sqlBuilder {
 		var s sqlBuilder
 		s.add("SELECT " + sel + " FROM events e LEFT JOIN people p" +
 			" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
 		s.where(q)
-		s.add(" ORDER BY e.event_start, e.event_id")
+		s.add(order)
 		s.limit(q.Limit)
 		return s
 	}
 	if q.Limit > 0 {
-		return stream(ctx, conn, query(q), q.Columns, fn)
+		return stream(ctx, conn, query(q, " ORDER BY e.event_start, e.event_id"), q.Columns, fn)
 	}
 
 	// One snapshot for the plan and every window, so rows arriving during
@@ -146,14 +146,15 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 	if q.OnTotal != nil {
 		q.OnTotal(total)
 	}
-	for _, w := range windows {
-		wq := q
-		wq.Start, wq.End = w.start, w.end
-		if err := stream(ctx, conn, query(wq), q.Columns, fn); err != nil {
-			return err
-		}
+	plan, err := planWindows(q)
+	if err != nil {
+		return err
 	}
-	return nil
+	return readWindows(ctx, len(windows), func(ctx context.Context, i int, b *windowBuffer) error {
+		wq := q
+		wq.Start, wq.End = windows[i].start, windows[i].end
+		return b.read(ctx, conn, plan, wq)
+	}, fn)
 }
 
 // snapshot starts a transaction on conn, so that every query on it sees
@@ -286,10 +287,22 @@ func (db *DB) CountExport(ctx context.Context, q store.ExportQuery, individuals 
 }
 
 // stream runs the query and hands each row to fn, converting driver values
-// to the kinds the encoders take. It reads rows from the driver directly:
-// database/sql's per-row locking and Scan conversions cost about a third
-// of an export's time.
+// to the kinds the encoders take.
 func stream(ctx context.Context, conn *sql.Conn, s sqlBuilder, cols []store.OutputColumn, fn store.RowFunc) error {
+	row := make([]any, len(cols))
+	return scanRows(ctx, conn, s, len(cols), func(vals []driver.Value) error {
+		for i, c := range cols {
+			row[i] = convert(vals[i], c.Kind)
+		}
+		return fn(row)
+	})
+}
+
+// scanRows runs the query and hands each row's driver values, width of
+// them, to fn. It reads rows from the driver directly: database/sql's
+// per-row locking and Scan conversions cost about a third of an export's
+// time.
+func scanRows(ctx context.Context, conn *sql.Conn, s sqlBuilder, width int, fn func([]driver.Value) error) error {
 	args := make([]driver.NamedValue, len(s.args))
 	for i, a := range s.args {
 		if n, ok := a.(int); ok {
@@ -303,8 +316,7 @@ func stream(ctx context.Context, conn *sql.Conn, s sqlBuilder, cols []store.Outp
 			return fmt.Errorf("export query: %w", err)
 		}
 		defer rows.Close()
-		vals := make([]driver.Value, len(cols))
-		row := make([]any, len(cols))
+		vals := make([]driver.Value, width)
 		for {
 			err := rows.Next(vals)
 			if errors.Is(err, io.EOF) {
@@ -313,10 +325,7 @@ func stream(ctx context.Context, conn *sql.Conn, s sqlBuilder, cols []store.Outp
 			if err != nil {
 				return fmt.Errorf("export query: %w", err)
 			}
-			for i, c := range cols {
-				row[i] = convert(vals[i], c.Kind)
-			}
-			if err := fn(row); err != nil {
+			if err := fn(vals); err != nil {
 				return err
 			}
 			if ctx.Err() != nil {

@@ -2,6 +2,7 @@ package duckdb
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -115,5 +116,72 @@ func TestWindowRowsShrinkWithWidth(t *testing.T) {
 	}
 	if windowRows(100_000) != minWindowRows || windowRows(0) != windowRows(1) {
 		t.Errorf("windowRows(100000) = %d, want the floor %d", windowRows(100_000), minWindowRows)
+	}
+}
+
+// TestWindowedExportMatchesOneQuery exports people's columns and
+// properties across many small windows, where rows are sorted and people
+// joined in Go, and compares every row with one sorted, joined query.
+func TestWindowedExportMatchesOneQuery(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	fixWindowRows(t, 9)
+
+	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	email := func(i int) *string { s := fmt.Sprintf("p%d@example.org", i); return &s }
+	var people []event.Person
+	for i := 1; i <= 5; i++ { // person 6 has events but no row
+		people = append(people, event.Person{OrgID: "o", IndvID: event.IndvID(i),
+			Email: email(i), Created: start, Updated: start,
+			Props: event.Props{"plan_str": json.RawMessage(fmt.Sprintf("%q", fmt.Sprint("plan", i)))}})
+	}
+	if err := db.SavePeople(ctx, people); err != nil {
+		t.Fatal(err)
+	}
+	var recs []event.Record
+	for i := range 120 {
+		// Out of time order on purpose, ties included.
+		at := start.Add(time.Duration((i*37)%50) * 7 * time.Minute)
+		r := rec(fmt.Sprintf("e%03d", i), at, fmt.Sprint("t", i))
+		r.Values["IndvId"] = int64(i%7 + 1) // 7 is anonymous: no person at all
+		if i%7 == 6 {
+			delete(r.Values, "IndvId")
+		}
+		recs = append(recs, r)
+	}
+	if _, err := db.AppendEvents(ctx, "o", recs); err != nil {
+		t.Fatal(err)
+	}
+	var cols []store.OutputColumn
+	for _, name := range []string{"EventId", "UserEmail", "EventStart", "IndvId", "EventTargetText", "UserAppKey"} {
+		c, _ := event.LookupEventColumn(name)
+		cols = append(cols, store.OutputColumn{Name: name, Kind: c.Kind, Column: &c})
+	}
+	plan, _ := event.ParsePropKey("plan_str")
+	cols = append(cols, store.OutputColumn{Name: "user_plan_str", Kind: event.KindString,
+		Prop: &event.PropColumn{Scope: event.ScopeUser, Key: plan}})
+
+	collect := func(q store.ExportQuery) []string {
+		var out []string
+		err := db.ExportEvents(ctx, q, func(row []any) error {
+			out = append(out, fmt.Sprint(row...))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	q := store.ExportQuery{Org: "o", Columns: cols}
+	windowed := collect(q)
+	q.Limit = 1000 // one sorted query with the join in SQL
+	whole := collect(q)
+	if len(windowed) != 120 || len(whole) != 120 {
+		t.Fatalf("windowed export has %d rows, one query %d; want 120", len(windowed), len(whole))
+	}
+	for i := range whole {
+		if windowed[i] != whole[i] {
+			t.Fatalf("row %d: windowed %q, one query %q", i, windowed[i], whole[i])
+		}
 	}
 }
