@@ -67,6 +67,8 @@ folder that already holds the same data set is reused.`,
 	fl.IntVar(&f.cfg.BatchSize, "batch", 10_000, "items per v2 batch request")
 	fl.IntVar(&f.cfg.Clients, "clients", 4, "concurrent HTTP clients for ingest")
 	fl.StringVar(&f.cfg.MemoryLimit, "memory-limit", "1GB", "DuckDB memory limit, as for serve")
+	fl.StringVar(&f.cfg.ServerMemoryLimit, "server-memory-limit", "",
+		"--memory-limit of the serve process whose memory is measured (default: serve's own)")
 	fl.StringVar(&f.cfg.CopyMemoryLimit, "copy-memory-limit", "4GB",
 		"DuckDB memory limit while a COPY baseline runs (COPY sorts a whole export in memory)")
 	fl.Int64Var(&f.cfg.GzipSample, "gzip-sample", 256<<20,

@@ -58,8 +58,12 @@ type Config struct {
 	// Clients is how many concurrent HTTP clients send ingest
 	// batches; default 4.
 	Clients int
-	// MemoryLimit is DuckDB's memory cap; default "1GB", as serve.
+	// MemoryLimit is DuckDB's memory cap in the bench's own store;
+	// default "1GB".
 	MemoryLimit string
+	// ServerMemoryLimit is the --memory-limit of the serve process the
+	// server's memory is measured on; "" leaves serve's default.
+	ServerMemoryLimit string
 	// CopyMemoryLimit is DuckDB's memory cap while a COPY baseline
 	// runs; default "4GB" (COPY sorts a whole export in memory and runs
 	// out under a server's limit).

@@ -62,8 +62,10 @@ func measureServerMemory(ctx context.Context, cfg Config, adminKey string) (*Ser
 		return nil, err
 	}
 	args := append(cfg.ServerCommand[1:len(cfg.ServerCommand):len(cfg.ServerCommand)],
-		"--data", cfg.Dir, "--addr", addr, "--memory-limit", cfg.MemoryLimit,
-		"--log-level", "warn")
+		"--data", cfg.Dir, "--addr", addr, "--log-level", "warn")
+	if cfg.ServerMemoryLimit != "" {
+		args = append(args, "--memory-limit", cfg.ServerMemoryLimit)
+	}
 	cmd := exec.CommandContext(ctx, cfg.ServerCommand[0], args...)
 	// The data folder has its keys; an admin key in the environment
 	// would only add one.
