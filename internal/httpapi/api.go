@@ -193,23 +193,7 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) error {
 }
 
 func unmarshal(body []byte, v any) error {
-	err := json.Unmarshal(body, v)
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &typeErr):
-		return event.Invalid("%s: want %s, got JSON %s", typeErr.Field,
-			typeErr.Type.String(), typeErr.Value)
-	case errors.As(err, &syntaxErr):
-		return event.Invalid("the body is not valid JSON (at byte %d)", syntaxErr.Offset)
-	}
-	var e *event.Error
-	if errors.As(err, &e) {
-		return e
-	}
-	return event.Invalid("the body is not valid JSON: %v", err)
+	return jsonError(json.Unmarshal(body, v))
 }
 
 // queryLimit reads the limit parameter: default 20, at most 100.

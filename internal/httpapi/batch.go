@@ -35,19 +35,7 @@ type batchFailure struct {
 func (s *Server) createBatch(kind string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		s.idempotentN(w, r, maxBatchBody, func(body []byte) (int, any, error) {
-			var b struct {
-				Requests []json.RawMessage `json:"requests"`
-			}
-			if err := unmarshal(body, &b); err != nil {
-				return 0, nil, err
-			}
-			if len(b.Requests) == 0 {
-				return 0, nil, event.Errorf(event.CodeRequired, "requests: at least one item is required")
-			}
-			if len(b.Requests) > maxBatchItems {
-				return 0, nil, event.Errorf(event.CodeTooLarge, "requests: at most %d items", maxBatchItems)
-			}
-			job, err := s.runBatch(r, kind, b.Requests)
+			job, err := s.runBatch(r, kind, body)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -60,7 +48,7 @@ func (s *Server) createBatch(kind string) http.HandlerFunc {
 	}
 }
 
-func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage) (event.BatchJob, error) {
+func (s *Server) runBatch(r *http.Request, kind string, body []byte) (event.BatchJob, error) {
 	org := callerOf(r.Context()).Org
 	job := event.BatchJob{ID: "job_" + randomID(), OrgID: org, Kind: kind, Created: s.now()}
 	var imports []json.RawMessage
@@ -76,13 +64,21 @@ func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage)
 		fails = append(fails, f)
 	}
 	if kind == "users" {
-		for i, raw := range items {
-			p, err := s.batchUser(r, raw)
+		users, raws, errs, err := readBatch[userBody](body, maxBatchItems)
+		if err != nil {
+			return job, err
+		}
+		for i, b := range users {
+			if errs[i] != nil {
+				fail(i, raws[i], errs[i])
+				continue
+			}
+			p, err := s.batchUser(r, b)
 			if event.ErrorCode(err) == event.CodeInternal && err != nil {
 				return job, err
 			}
 			if err != nil {
-				fail(i, raw, err)
+				fail(i, raws[i], err)
 				continue
 			}
 			raw, err := json.Marshal(userJSON(p))
@@ -92,31 +88,34 @@ func (s *Server) runBatch(r *http.Request, kind string, items []json.RawMessage)
 			imports = append(imports, raw)
 		}
 	} else {
+		bodies, raws, errs, err := readBatch[eventBody](body, maxBatchItems)
+		if err != nil {
+			return job, err
+		}
 		var evs []capture.ServerEvent
 		var idx []int
-		for i, raw := range items {
-			var b eventBody
-			err := unmarshal(raw, &b)
+		for i, b := range bodies {
+			err := errs[i]
 			var e capture.ServerEvent
 			if err == nil {
 				e, err = b.serverEvent()
 			}
 			if err != nil {
-				fail(i, raw, err)
+				fail(i, raws[i], err)
 				continue
 			}
 			evs, idx = append(evs, e), append(idx, i)
 		}
-		errs, err := s.Capture.AddServerEvents(r.Context(), org, evs)
+		errs, err = s.Capture.AddServerEvents(r.Context(), org, evs)
 		if err != nil {
 			return job, err
 		}
 		for j, err := range errs {
 			if err != nil {
-				fail(idx[j], items[idx[j]], err)
+				fail(idx[j], raws[idx[j]], err)
 				continue
 			}
-			imports = append(imports, items[idx[j]])
+			imports = append(imports, raws[idx[j]])
 		}
 		EventsIngested.WithLabelValues("v2_batch").Add(float64(len(evs) - countErrs(errs)))
 	}
@@ -166,11 +165,7 @@ func countErrs(errs []error) int {
 	return n
 }
 
-func (s *Server) batchUser(r *http.Request, raw json.RawMessage) (event.Person, error) {
-	var b userBody
-	if err := unmarshal(raw, &b); err != nil {
-		return event.Person{}, err
-	}
+func (s *Server) batchUser(r *http.Request, b userBody) (event.Person, error) {
 	in, err := b.input()
 	if err != nil {
 		return event.Person{}, err
