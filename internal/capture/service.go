@@ -37,6 +37,11 @@ type Service struct {
 	// mu serialises identity and session decisions, which read, then
 	// write, device and person rows.
 	mu sync.Mutex
+	// appending is held for reading by appends made after mu was
+	// released (see AddServerEvents), and for writing by a merge of two
+	// people, which must not move a person's events while some of them
+	// are still on their way in. Readers take it while holding mu.
+	appending sync.RWMutex
 	ua uaParser
 }
 
@@ -185,7 +190,10 @@ func (s *Service) identify(ctx context.Context, d *store.Device, uid string) err
 		return err
 	}
 	if cur.IndvID != 0 && cur.UID == nil {
-		if err := s.People.MergePeople(ctx, d.OrgID, cur.IndvID, known.IndvID); err != nil {
+		s.appending.Lock()
+		err := s.People.MergePeople(ctx, d.OrgID, cur.IndvID, known.IndvID)
+		s.appending.Unlock()
+		if err != nil {
 			return err
 		}
 	}

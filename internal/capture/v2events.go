@@ -43,13 +43,14 @@ func (s *Service) AddServerEvent(ctx context.Context, org event.OrgID, e ServerE
 // the events that passed are stored with one append. Only the identity
 // and session decisions are serialised; the rows are built and appended
 // outside that lock, so one batch's append overlaps the next one's
-// decisions.
+// decisions; a merge of two people waits for appends in flight.
 func (s *Service) AddServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent) ([]error, error) {
 	received := s.now()
 	spots, errs, err := s.placeServerEvents(ctx, org, evs, received)
 	if err != nil {
 		return nil, err
 	}
+	defer s.appending.RUnlock() // taken by placeServerEvents
 	recs := make([]event.Record, 0, len(evs))
 	for i, e := range evs {
 		if errs[i] == nil {
@@ -102,6 +103,7 @@ func (s *Service) placeServerEvents(ctx context.Context, org event.OrgID, evs []
 	if err := s.People.SaveDevices(ctx, devs); err != nil {
 		return nil, nil, err
 	}
+	s.appending.RLock()
 	return spots, errs, nil
 }
 
