@@ -42,7 +42,7 @@ type Service struct {
 	// people, which must not move a person's events while some of them
 	// are still on their way in. Readers take it while holding mu.
 	appending sync.RWMutex
-	ua uaParser
+	ua        uaParser
 }
 
 func (s *Service) now() time.Time {
