@@ -151,8 +151,8 @@ func exportTables(e *ExportSet) []*table {
 				gz, vsGzip, memText(c.Usage), mib(c.Usage.GoHeapPeak),
 				memText(c.Copy.Usage), coresText(c))
 		}
-		t.notes = append(t.notes, fmt.Sprintf("The store's stream alone (query, sort, "+
-			"driver; rows dropped): %s rows/s, peak RSS %s. Peak RSS is VmHWM "+
+		t.notes = append(t.notes, fmt.Sprintf("The store's stream alone (window queries, "+
+			"driver, sort, people lookup; rows dropped): %s rows/s, peak RSS %s. Peak RSS is VmHWM "+
 			"after the step, with the growth over the RSS at its start in brackets.",
 			rateText(st.RowsPerSec), memText(st.Usage)))
 		ts = append(ts, t)
