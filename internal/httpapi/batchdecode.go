@@ -45,8 +45,14 @@ func newBatchItems(body []byte) (*batchItems, error) {
 			}
 			continue
 		}
-		if err := b.expect('[', "requests: want a list of items"); err != nil {
-			return nil, err
+		tok, err = b.dec.Token()
+		switch {
+		case err != nil:
+			return nil, jsonError(err)
+		case tok == nil: // "requests": null, as good as no items
+			continue
+		case tok != json.Delim('['):
+			return nil, event.Invalid("requests: want a list of items")
 		}
 		b.in = true
 		return b, nil

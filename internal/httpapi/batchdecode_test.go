@@ -56,6 +56,7 @@ func TestReadBatch(t *testing.T) {
 		{`[{"name": "a"}]`, "must be an object"},
 		{`{"requests": []}`, "at least one item"},
 		{`{"other": 1}`, "at least one item"},
+		{`{"requests": null}`, "at least one item"},
 		{`{"requests": [1, 2, 3]}`, "at most 2 items"},
 		{`{"requests": [{"name": "a"}]} {}`, "data after the object"},
 		{`{"requests": [{"name": "a"}], "after": }`, "not valid JSON"},
