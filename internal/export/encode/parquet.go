@@ -181,6 +181,11 @@ func (p *parquetWriter) fast(out parquet.Row, i int, v any) bool {
 			out[i] = parquet.DoubleValue(v).Level(0, 1, i)
 			return true
 		}
+	case bool:
+		if kind == event.KindBool {
+			out[i] = parquet.BooleanValue(v).Level(0, 1, i)
+			return true
+		}
 	case time.Time:
 		if kind == event.KindTime {
 			out[i] = parquet.Int64Value(v.UnixMicro()).Level(0, 1, i)
@@ -212,6 +217,8 @@ func (p *parquetWriter) value(i int, v any) (parquet.Value, error) {
 		val, ok, err = doubleValue(v)
 	case event.KindTime:
 		val, ok, err = timeValue(v)
+	case event.KindBool:
+		val, ok, err = boolValue(v)
 	default:
 		val, ok, err = p.stringValue(v)
 	}
@@ -252,6 +259,35 @@ func int64Value(v any) (parquet.Value, bool, error) {
 		return rawInt64(v)
 	}
 	return parquet.Value{}, false, errType(v, "INT64")
+}
+
+func boolValue(v any) (parquet.Value, bool, error) {
+	switch v := v.(type) {
+	case nil:
+		return parquet.Value{}, false, nil
+	case bool:
+		return parquet.BooleanValue(v), true, nil
+	case []byte:
+		return rawBool(v)
+	case json.RawMessage:
+		return rawBool(v)
+	case string:
+		return rawBool([]byte(v))
+	}
+	return parquet.Value{}, false, errType(v, "BOOLEAN")
+}
+
+func rawBool(raw []byte) (parquet.Value, bool, error) {
+	raw, kind := trimRaw(raw)
+	switch {
+	case kind == rawNull:
+		return parquet.Value{}, false, nil
+	case string(raw) == "true", string(raw) == `"true"`:
+		return parquet.BooleanValue(true), true, nil
+	case string(raw) == "false", string(raw) == `"false"`:
+		return parquet.BooleanValue(false), true, nil
+	}
+	return parquet.Value{}, false, errType(string(raw), "BOOLEAN")
 }
 
 func rawInt64(raw []byte) (parquet.Value, bool, error) {

@@ -334,3 +334,24 @@ func TestParquetRejects(t *testing.T) {
 type io_discard struct{}
 
 func (io_discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Boolean properties (a user or event property sent as true or false)
+// are BOOLEAN columns, whatever Go form the value arrives in.
+func TestParquetBool(t *testing.T) {
+	fields := []Field{{Name: "IndvId", Kind: event.KindInt},
+		{Name: "user_vip_bool", Kind: event.KindBool}}
+	rows := [][]any{{int64(1), true}, {int64(2), false}, {int64(3), nil},
+		{int64(4), json.RawMessage("true")}, {int64(5), []byte(" false ")},
+		{int64(6), "true"}}
+	path := writeParquet(t, fields, rows, Options{})
+	db := duck(t)
+	want := []string{"IndvId BIGINT", "user_vip_bool BOOLEAN"}
+	if got := describe(t, db, path); !reflect.DeepEqual(got, want) {
+		t.Errorf("columns %q, want %q", got, want)
+	}
+	got := queryStrings(t, db, `SELECT user_vip_bool FROM read_parquet(?) ORDER BY IndvId`, path)
+	wantVals := [][]string{{"true"}, {"false"}, {"<null>"}, {"true"}, {"false"}, {"true"}}
+	if !reflect.DeepEqual(got, wantVals) {
+		t.Errorf("values %q, want %q", got, wantVals)
+	}
+}

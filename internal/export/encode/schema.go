@@ -41,6 +41,8 @@ func parquetLeaf(f Field) (parquet.Node, error) {
 		return parquet.Leaf(parquet.Int64Type), nil
 	case event.KindFloat:
 		return parquet.Leaf(parquet.DoubleType), nil
+	case event.KindBool:
+		return parquet.Leaf(parquet.BooleanType), nil
 	case event.KindTime:
 		return parquet.Timestamp(parquet.Microsecond), nil
 	case event.KindString, event.KindJSON:
