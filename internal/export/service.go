@@ -155,14 +155,15 @@ func (s *Service) runOne(ctx context.Context) bool {
 		log.InfoContext(ctx, "export interrupted by shutdown")
 		return false
 	}
-	s.finish(ctx, op, res, err)
-	log.InfoContext(ctx, "export finished", "state", op.State, "rows", res,
+	state := s.finish(ctx, op, res, err)
+	log.InfoContext(ctx, "export finished", "state", state, "rows", res,
 		"took", time.Since(start).Round(time.Millisecond))
 	return true
 }
 
-// finish records an export's outcome, unless it was cancelled meanwhile.
-func (s *Service) finish(ctx context.Context, op event.Operation, rows int64, err error) {
+// finish records an export's outcome, unless it was cancelled meanwhile,
+// and returns the state it recorded.
+func (s *Service) finish(ctx context.Context, op event.Operation, rows int64, err error) event.OpState {
 	op.Finished = s.now()
 	op.LeaseUntil = time.Time{}
 	if err != nil {
@@ -176,13 +177,15 @@ func (s *Service) finish(ctx context.Context, op event.Operation, rows int64, er
 	ok, uerr := s.Meta.UpdateOperation(context.WithoutCancel(ctx), op, true)
 	if uerr != nil {
 		s.Log.ErrorContext(ctx, "record export outcome", "operation_id", op.ID, "err", uerr)
-		return
+		return op.State
 	}
 	if !ok {
 		// Cancelled while running: the file must not outlive the cancel.
 		s.Files.Remove(op.ID)
+		return event.OpCancelled
 	}
 	s.notify(ctx, op)
+	return op.State
 }
 
 // userMessage is the errorDetails of a failed export: the user-facing
