@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -26,6 +29,7 @@ type batchFailure struct {
 	Message string          `json:"message"`
 	Code    string          `json:"code"`
 	User    json.RawMessage `json:"user,omitempty"`
+	index   int             // the item's place in the request
 	Event   json.RawMessage `json:"event,omitempty"`
 }
 
@@ -55,7 +59,8 @@ func (s *Server) runBatch(r *http.Request, kind string, body []byte) (event.Batc
 	var fails []batchFailure
 	fail := func(i int, raw json.RawMessage, err error) {
 		f := batchFailure{Message: fmt.Sprintf("requests[%d]: %v", i, err),
-			Code: string(event.ErrorCode(err))}
+			Code: string(event.ErrorCode(err)), index: i}
+		raw = validUTF8(raw)
 		if kind == "users" {
 			f.User = raw
 		} else {
@@ -126,8 +131,21 @@ func (s *Server) runBatch(r *http.Request, kind string, body []byte) (event.Batc
 		job.Status = "FAILED"
 	}
 	job.Imports, job.Errors = len(imports), len(fails)
+	// Items that failed to decode are listed as they were read, the
+	// rest after storing; callers expect them in request order.
+	slices.SortStableFunc(fails, func(a, b batchFailure) int { return a.index - b.index })
 	job.Results = batchResults(imports, fails)
 	return job, nil
+}
+
+// validUTF8 replaces the bytes of raw that are not UTF-8 (which can only
+// stand inside its strings) with U+FFFD, as decoding the item did, so that
+// the results the job answers with are JSON.
+func validUTF8(raw json.RawMessage) json.RawMessage {
+	if utf8.Valid(raw) {
+		return raw
+	}
+	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 }
 
 // batchResults is a job's stored results: {"imports": [...], "errors":
@@ -144,7 +162,7 @@ func batchResults(imports []json.RawMessage, fails []batchFailure) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, raw...)
+		b = append(b, validUTF8(raw)...)
 	}
 	b = append(b, `],"errors":`...)
 	if fails == nil {

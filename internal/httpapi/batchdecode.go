@@ -102,6 +102,9 @@ func (b *batchItems) next(v any) (raw json.RawMessage, ok bool, err error) {
 	if err != nil {
 		return raw, true, jsonError(err)
 	}
+	if string(raw) == "null" {
+		return raw, true, event.Invalid("want an object, got JSON null")
+	}
 	return raw, true, nil
 }
 
@@ -174,7 +177,7 @@ func jsonError(err error) error {
 		return event.Invalid("want %s, got JSON %s", jsonKind(typeErr.Type), typeErr.Value)
 	case errors.As(err, &typeErr):
 		return event.Invalid("%s: want %s, got JSON %s", typeErr.Field,
-			typeErr.Type.String(), typeErr.Value)
+			jsonKind(typeErr.Type), typeErr.Value)
 	case errors.As(err, &syntaxErr):
 		return event.Invalid("the body is not valid JSON (at byte %d)", syntaxErr.Offset)
 	case errors.As(err, &e):
@@ -197,6 +200,8 @@ func jsonKind(t reflect.Type) string {
 		return "a string"
 	case reflect.Bool:
 		return "true or false"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
 	}
 	return "a number"
 }

@@ -1,8 +1,10 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/backstory-dev/backstory/internal/event"
 )
@@ -41,7 +43,7 @@ func TestReadBatch(t *testing.T) {
 	if errs[0] != nil || errs[3] != nil {
 		t.Errorf("good items failed: %v, %v", errs[0], errs[3])
 	}
-	if errs[1] == nil || !strings.Contains(errs[1].Error(), "n: want int") {
+	if errs[1] == nil || !strings.Contains(errs[1].Error(), "n: want a number, got JSON string") {
 		t.Errorf("item 1 error = %v, want one naming n", errs[1])
 	}
 	if errs[2] == nil || event.ErrorCode(errs[2]) != event.CodeInvalid ||
@@ -65,5 +67,28 @@ func TestReadBatch(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want %q", c.body, err, c.want)
 		}
+	}
+}
+
+// A job's results are JSON even when an item held bytes that are not
+// UTF-8 (decoding read them as U+FFFD), and a null item fails alone.
+func TestBatchResultsAreJSON(t *testing.T) {
+	body := []byte("{\"requests\": [{\"name\": \"bad \xff byte\"}, null]}")
+	items, raws, errs, err := readBatch[testItem](body, 10)
+	if err != nil || len(items) != 2 {
+		t.Fatalf("%d items, %v", len(items), err)
+	}
+	if errs[1] == nil || !strings.Contains(errs[1].Error(), "want an object, got JSON null") {
+		t.Errorf("null item error = %v", errs[1])
+	}
+	res := batchResults([]json.RawMessage{raws[0]}, []batchFailure{{Message: "m", Code: "c", Event: validUTF8(raws[0])}})
+	if !utf8.Valid(res) || !json.Valid(res) {
+		t.Fatalf("results are not UTF-8 JSON: %q", res)
+	}
+	var back struct {
+		Imports []testItem `json:"imports"`
+	}
+	if err := json.Unmarshal(res, &back); err != nil || back.Imports[0].Name != items[0].Name {
+		t.Errorf("imports read back as %+v (%v), want the name decoded as %q", back.Imports, err, items[0].Name)
 	}
 }
