@@ -2,11 +2,17 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/backstory-dev/backstory/internal/export"
 )
 
 // TestV2IngestSegmentExportEveryFormat ingests through the v2 API, saves a
@@ -224,5 +230,40 @@ func TestDownloadResumesWithRange(t *testing.T) {
 	if resp.StatusCode != http.StatusPartialContent || !bytes.Equal(tail, whole[10:]) {
 		t.Errorf("range: HTTP %d, %d bytes; want 206 and the last %d bytes",
 			resp.StatusCode, len(tail), len(whole)-10)
+	}
+}
+
+// TestResultsOfAFailedExport checks that asking for the file of an
+// export that failed says so, with the reason, rather than that the
+// export does not exist.
+func TestResultsOfAFailedExport(t *testing.T) {
+	e := newEnv(t)
+	req, _ := json.Marshal(export.Request{SegmentID: "everyone", Type: export.TypeEvent,
+		Format: "FORMAT_CSV", Compression: "COMPRESSION_GZIP", Scope: export.ScopeIndividual,
+		Timezone: "UTC", Now: e.clock.Now()})
+	// Interrupted three times already: the worker fails it for good.
+	op := event.Operation{ID: "op-gave-up", OrgID: testOrg, Type: event.OpTypeExport,
+		State: event.OpPending, Request: req, Created: e.clock.Now(), Attempts: 3}
+	if err := e.db.CreateOperation(context.Background(), op); err != nil {
+		t.Fatal(err)
+	}
+	var got operation
+	for range 100 {
+		if e.call("GET", "/operations/v1/op-gave-up", nil, &got); got.State == "FAILED" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got.State != "FAILED" {
+		t.Fatalf("operation state %q, want FAILED", got.State)
+	}
+	var res struct{ Code, Message string }
+	code := e.call("GET", "/search/v1/exports/op-gave-up/results", nil, &res)
+	if code != 404 || !strings.Contains(res.Message, "failed") {
+		t.Errorf("results of a failed export: HTTP %d %+v, want 404 saying it failed", code, res)
+	}
+	code = e.call("GET", "/search/v1/exports/no-such-export/results", nil, &res)
+	if code != 404 || !strings.Contains(res.Message, "does not exist") {
+		t.Errorf("results of no export: HTTP %d %+v", code, res)
 	}
 }

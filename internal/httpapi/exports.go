@@ -136,7 +136,7 @@ func (s *Server) exportResults(w http.ResponseWriter, r *http.Request) {
 	id := chi.URLParam(r, "id")
 	op, err := s.Meta.OperationByExport(r.Context(), org, id)
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, event.NotFound("export %q does not exist", id))
+		writeError(w, s.noExport(r, org, id))
 		return
 	}
 	if err != nil {
@@ -187,4 +187,21 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, op.FileName))
 	w.Header().Set("Cache-Control", "private, no-store")
 	http.ServeContent(w, r, op.FileName, op.Finished, f)
+}
+
+// noExport says why id has no file: its operation has not finished, or
+// failed, or there is no such export. The export id of a finished
+// operation is the operation's id.
+func (s *Server) noExport(r *http.Request, org event.OrgID, id string) error {
+	op, err := s.Meta.Operation(r.Context(), org, id)
+	switch {
+	case err != nil:
+		return event.NotFound("export %q does not exist", id)
+	case op.State == event.OpFailed:
+		return event.NotFound("export %q failed, so it has no file: %s", id, op.Error)
+	case op.State == event.OpCancelled:
+		return event.NotFound("export %q was cancelled, so it has no file", id)
+	}
+	return event.NotFound("export %q is not ready yet: its operation is %s at %d%%; "+
+		"poll /operations/v1/%s until it is COMPLETED", id, op.State, op.Pct, id)
 }
