@@ -125,6 +125,8 @@ func TestBadInput(t *testing.T) {
 		{"missing format", adminKey, "POST", "/segments/v1/exports", `{"segmentId":"everyone","type":"TYPE_EVENT"}`, 400, "required_field", "format"},
 		{"oversized body", adminKey, "POST", "/v2/users", `{"uid":"` + strings.Repeat("x", 2<<20) + `"}`, 413, "payload_too_large", "bytes"},
 		{"unknown operation", adminKey, "GET", "/operations/v1/nope", "", 404, "resource_not_found", "nope"},
+		{"preview of a segment and a definition", adminKey, "POST", "/segments/v1/preview", `{"segmentId":"everyone","definition":{"criteria":[]}}`, 400, "invalid_argument", "not both"},
+		{"batch requests not a list", adminKey, "POST", "/v2/events/batch", `{"requests": {"name": "x"}}`, 400, "invalid_argument", "list"},
 		{"bad capture batch", "", "POST", "/rec/events", `{"org":"o-test","device":"d","events":[{"id":"1","type":"bogus","ts":"2024-01-01T00:00:00Z"}]}`, 400, "invalid_argument", "bogus"},
 	}
 	for _, tc := range cases {

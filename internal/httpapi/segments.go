@@ -254,6 +254,8 @@ func (s *Server) previewSegment(w http.ResponseWriter, r *http.Request) {
 	org := callerOf(r.Context()).Org
 	var def *segment.Definition
 	switch id := body.SegmentID + body.SegmentID2; {
+	case len(body.Definition) > 0 && id != "":
+		err = event.Invalid("give definition or segmentId, not both")
 	case len(body.Definition) > 0:
 		def, err = segment.Parse(body.Definition)
 	case id != "":
