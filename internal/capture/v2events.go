@@ -46,11 +46,11 @@ func (s *Service) AddServerEvent(ctx context.Context, org event.OrgID, e ServerE
 // decisions; a merge of two people waits for appends in flight.
 func (s *Service) AddServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent) ([]error, error) {
 	received := s.now()
-	spots, errs, err := s.placeServerEvents(ctx, org, evs, received)
+	spots, errs, appended, err := s.placeServerEvents(ctx, org, evs, received)
 	if err != nil {
 		return nil, err
 	}
-	defer s.appending.RUnlock() // taken by placeServerEvents
+	defer appended()
 	recs := make([]event.Record, 0, len(evs))
 	for i, e := range evs {
 		if errs[i] == nil {
@@ -72,13 +72,15 @@ type spot struct {
 }
 
 // placeServerEvents decides each event's person, device, session and
-// page, and saves the people and devices that changed.
-func (s *Service) placeServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent, received time.Time) ([]spot, []error, error) {
+// page, and saves the people and devices that changed. The caller
+// appends the events, then calls appended, which lets merges of people
+// (waiting on s.appending) go ahead.
+func (s *Service) placeServerEvents(ctx context.Context, org event.OrgID, evs []ServerEvent, received time.Time) (_ []spot, _ []error, appended func(), _ error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b := serverBatch{s: s, org: org, devices: map[event.IndvID]*store.Device{}}
 	if err := b.prefetch(ctx, evs); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	errs := make([]error, len(evs))
 	spots := make([]spot, len(evs))
@@ -90,21 +92,21 @@ func (s *Service) placeServerEvents(ctx context.Context, org event.OrgID, evs []
 		case event.ErrorCode(err) != event.CodeInternal:
 			errs[i] = err
 		default:
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 	}
 	if err := s.People.SavePeople(ctx, b.newPeople); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	devs := make([]store.Device, 0, len(b.devices))
 	for _, d := range b.devices {
 		devs = append(devs, *d)
 	}
 	if err := s.People.SaveDevices(ctx, devs); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	s.appending.RLock()
-	return spots, errs, nil
+	return spots, errs, s.appending.RUnlock, nil
 }
 
 // serverBatch holds the people and devices of a batch, read in bulk

@@ -2,17 +2,11 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
-	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/backstory-dev/backstory/internal/event"
-	"github.com/backstory-dev/backstory/internal/export"
 )
 
 // TestV2IngestSegmentExportEveryFormat ingests through the v2 API, saves a
@@ -240,23 +234,8 @@ func TestDownloadResumesWithRange(t *testing.T) {
 // export does not exist.
 func TestResultsOfAFailedExport(t *testing.T) {
 	e := newEnv(t)
-	req, _ := json.Marshal(export.Request{SegmentID: "everyone", Type: export.TypeEvent,
-		Format: "FORMAT_CSV", Compression: "COMPRESSION_GZIP", Scope: export.ScopeIndividual,
-		Timezone: "UTC", Now: e.clock.Now()})
-	// Interrupted three times already: the worker fails it for good.
-	op := event.Operation{ID: "op-gave-up", OrgID: testOrg, Type: event.OpTypeExport,
-		State: event.OpPending, Request: req, Created: e.clock.Now(), Attempts: 3}
-	if err := e.db.CreateOperation(context.Background(), op); err != nil {
-		t.Fatal(err)
-	}
-	var got operation
-	for range 100 {
-		if e.call("GET", "/operations/v1/op-gave-up", nil, &got); got.State == "FAILED" {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if got.State != "FAILED" {
+	e.interruptedExport("op-gave-up")
+	if got := e.waitOp("op-gave-up"); got.State != "FAILED" {
 		t.Fatalf("operation state %q, want FAILED", got.State)
 	}
 	var res struct{ Code, Message string }

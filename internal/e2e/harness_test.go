@@ -218,3 +218,17 @@ func (e *env) waitOp(id string) operation {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// interruptedExport stores an export operation that the server was
+// interrupted running three times, which the worker then fails for good.
+func (e *env) interruptedExport(id string) {
+	e.t.Helper()
+	req, _ := json.Marshal(export.Request{SegmentID: "everyone", Type: export.TypeEvent,
+		Format: "FORMAT_CSV", Compression: "COMPRESSION_GZIP", Scope: export.ScopeIndividual,
+		Timezone: "UTC", Now: e.clock.Now()})
+	op := event.Operation{ID: id, OrgID: testOrg, Type: event.OpTypeExport,
+		State: event.OpPending, Request: req, Created: e.clock.Now(), Attempts: 3}
+	if err := e.db.CreateOperation(context.Background(), op); err != nil {
+		e.t.Fatal(err)
+	}
+}

@@ -335,14 +335,7 @@ func TestUIShowsWhyAnExportFailed(t *testing.T) {
 	b := newBrowser(t, e.srv.URL)
 	signIn(b, adminKey)
 
-	req, _ := json.Marshal(export.Request{SegmentID: "everyone", Type: export.TypeEvent,
-		Format: "FORMAT_CSV", Compression: "COMPRESSION_GZIP", Scope: export.ScopeIndividual,
-		Timezone: "UTC", Now: e.clock.Now()})
-	op := event.Operation{ID: "op-interrupted", OrgID: testOrg, Type: event.OpTypeExport,
-		State: event.OpPending, Request: req, Created: e.clock.Now(), Attempts: 3}
-	if err := e.db.CreateOperation(context.Background(), op); err != nil {
-		t.Fatal(err)
-	}
+	e.interruptedExport("op-interrupted")
 
 	b.open("/ui/exports")
 	b.wait("the failed export", `!!document.querySelector('#ops-rows tr[data-state="FAILED"] .reason')`)

@@ -1,14 +1,12 @@
 package httpapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -60,7 +58,6 @@ func (s *Server) runBatch(r *http.Request, kind string, body []byte) (event.Batc
 	fail := func(i int, raw json.RawMessage, err error) {
 		f := batchFailure{Message: fmt.Sprintf("requests[%d]: %v", i, err),
 			Code: string(event.ErrorCode(err)), index: i}
-		raw = validUTF8(raw)
 		if kind == "users" {
 			f.User = raw
 		} else {
@@ -138,19 +135,9 @@ func (s *Server) runBatch(r *http.Request, kind string, body []byte) (event.Batc
 	return job, nil
 }
 
-// validUTF8 replaces the bytes of raw that are not UTF-8 (which can only
-// stand inside its strings) with U+FFFD, as decoding the item did, so that
-// the results the job answers with are JSON.
-func validUTF8(raw json.RawMessage) json.RawMessage {
-	if utf8.Valid(raw) {
-		return raw
-	}
-	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
-}
-
 // batchResults is a job's stored results: {"imports": [...], "errors":
-// [...]}. The imports are request items, valid JSON already, so they are
-// written as they came rather than re-encoded.
+// [...]}. The imports are request items, valid JSON (and UTF-8) already,
+// so they are written as they came rather than re-encoded.
 func batchResults(imports []json.RawMessage, fails []batchFailure) []byte {
 	n := 32
 	for _, raw := range imports {
@@ -162,7 +149,7 @@ func batchResults(imports []json.RawMessage, fails []batchFailure) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = append(b, validUTF8(raw)...)
+		b = append(b, raw...)
 	}
 	b = append(b, `],"errors":`...)
 	if fails == nil {

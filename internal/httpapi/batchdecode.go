@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"unicode/utf8"
 
 	"github.com/backstory-dev/backstory/internal/event"
 )
@@ -98,7 +99,7 @@ func (b *batchItems) next(v any) (raw json.RawMessage, ok bool, err error) {
 		return nil, false, jsonError(err)
 	}
 	b.n++
-	raw = bytes.TrimLeft(b.body[start:end], ", \t\r\n")
+	raw = validUTF8(bytes.TrimLeft(b.body[start:end], ", \t\r\n"))
 	if err != nil {
 		return raw, true, jsonError(err)
 	}
@@ -135,6 +136,16 @@ func (b *batchItems) finish() error {
 		return event.Invalid("the body is not valid JSON: data after the object")
 	}
 	return nil
+}
+
+// validUTF8 replaces the bytes of raw that are not UTF-8 (which can only
+// stand inside its strings) with U+FFFD, as decoding the item did, so that
+// an item's bytes, echoed in a job's imports or errors, are JSON.
+func validUTF8(raw []byte) []byte {
+	if utf8.Valid(raw) {
+		return raw
+	}
+	return bytes.ToValidUTF8(raw, []byte("\uFFFD"))
 }
 
 // readBatch reads every item of a batch body: each decoded into a fresh

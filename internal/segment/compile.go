@@ -224,12 +224,9 @@ func (c *compiler) members(w *sqlw, n *node) {
 		w.raw(" GROUP BY e.indv_id")
 		c.having(w, n.count)
 	case n.kind == nodeSequence:
-		c.matched = append(c.matched, n.steps...)
-		name := fmt.Sprintf("seq%d", len(c.ctes))
-		c.ctes = append(c.ctes, c.sequenceEvents(n))
-		w.raw("SELECT DISTINCT z.indv_id FROM (")
-		c.stage(w, n, name, len(n.steps))
-		w.raw(") z")
+		w.raw("SELECT DISTINCT s.indv_id FROM (")
+		c.sequence(w, n)
+		w.raw(") s")
 	case n.cond.field.src == srcEvent:
 		w.raw("SELECT DISTINCT e.indv_id FROM events e WHERE ")
 		c.scope(w, "e")
@@ -307,8 +304,9 @@ func (c *compiler) node(w *sqlw, n *node) {
 		c.filter(w, n.filter, "e")
 		w.raw(")")
 	case nodeSequence:
-		c.matched = append(c.matched, n.steps...)
+		w.raw("m.indv_id IN (")
 		c.sequence(w, n)
+		w.raw(")")
 	}
 }
 

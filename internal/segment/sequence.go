@@ -6,7 +6,9 @@ import (
 	"github.com/backstory-dev/backstory/internal/store"
 )
 
-// sequence writes a sequence criterion. The events matching any step
+// sequence writes the people for whom a sequence criterion holds (a
+// SELECT of indv_id, a person possibly more than once) and records its
+// steps for EventMatch. The events matching any step
 // are numbered per person in (event_start, event_id) order in a CTE,
 // then each step keeps, for each way the sequence may start, the
 // earliest event that can follow: picking the earliest next step never
@@ -16,11 +18,12 @@ import (
 // chain stays in the session of its first step (a missing session
 // matches none).
 func (c *compiler) sequence(w *sqlw, n *node) {
+	c.matched = append(c.matched, n.steps...)
 	name := fmt.Sprintf("seq%d", len(c.ctes))
 	c.ctes = append(c.ctes, c.sequenceEvents(n))
-	w.raw("m.indv_id IN (SELECT z.indv_id FROM (")
+	w.raw("SELECT z.indv_id FROM (")
 	c.stage(w, n, name, len(n.steps))
-	w.raw(") z)")
+	w.raw(") z")
 }
 
 // sequenceEvents selects the window's events that match a step, with a

@@ -176,8 +176,8 @@ type PreviewQuery struct {
 	People     Query // the members; empty is everyone
 	Start, End time.Time
 	Location   *time.Location // for day boundaries
-	// Steps are member queries whose sizes the preview also counts: the
-	// funnel after each criterion.
+	// Steps are member queries whose sizes the preview also counts (the
+	// funnel before its last step, which is People itself).
 	Steps []Query
 }
 

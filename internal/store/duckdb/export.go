@@ -81,19 +81,27 @@ func propsColumn(s event.PropScope, person string) string {
 	return "e.evt_props"
 }
 
-// selectList writes the output columns of an event export.
+// columnExpr is the SQL of an event export's output column, over events
+// e and people p, and whether it reads the person's row.
+func columnExpr(c store.OutputColumn) (expr string, onPerson bool, err error) {
+	switch {
+	case c.Prop != nil:
+		return propExpr(propsColumn(c.Prop.Scope, "p"), c.Prop.Key), c.Prop.Scope == event.ScopeUser, nil
+	case c.Column != nil && c.Column.Source == event.FromPerson:
+		return "p." + c.Column.DB, true, nil
+	case c.Column != nil:
+		return "e." + c.Column.DB, false, nil
+	}
+	return "", false, fmt.Errorf("output column %q has no source", c.Name)
+}
+
+// eventSelect writes the output columns of an event export.
 func eventSelect(cols []store.OutputColumn) (string, error) {
 	parts := make([]string, len(cols))
 	for i, c := range cols {
-		switch {
-		case c.Prop != nil:
-			parts[i] = propExpr(propsColumn(c.Prop.Scope, "p"), c.Prop.Key)
-		case c.Column != nil && c.Column.Source == event.FromPerson:
-			parts[i] = "p." + c.Column.DB
-		case c.Column != nil:
-			parts[i] = "e." + c.Column.DB
-		default:
-			return "", fmt.Errorf("output column %q has no source", c.Name)
+		var err error
+		if parts[i], _, err = columnExpr(c); err != nil {
+			return "", err
 		}
 	}
 	return strings.Join(parts, ", "), nil
@@ -102,26 +110,28 @@ func eventSelect(cols []store.OutputColumn) (string, error) {
 // ExportEvents streams the export's event rows, ordered by EventStart
 // then EventId, to fn.
 func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.RowFunc) error {
-	sel, err := eventSelect(q.Columns)
-	if err != nil {
-		return err
-	}
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
 		return fmt.Errorf("export query: %w", err)
 	}
 	defer conn.Close()
-	query := func(q store.ExportQuery, order string) sqlBuilder {
+	if q.Limit > 0 {
+		// A few rows (an estimate's sample): one sorted, joined query.
+		sel, err := eventSelect(q.Columns)
+		if err != nil {
+			return err
+		}
 		var s sqlBuilder
 		s.add("SELECT " + sel + " FROM events e LEFT JOIN people p" +
 			" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
 		s.where(q)
-		s.add(order)
+		s.add(" ORDER BY e.event_start, e.event_id")
 		s.limit(q.Limit)
-		return s
+		return stream(ctx, conn, s, q.Columns, fn)
 	}
-	if q.Limit > 0 {
-		return stream(ctx, conn, query(q, " ORDER BY e.event_start, e.event_id"), q.Columns, fn)
+	plan, err := planWindows(q)
+	if err != nil {
+		return err
 	}
 
 	// One snapshot for the plan and every window, so rows arriving during
@@ -145,10 +155,6 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 	}
 	if q.OnTotal != nil {
 		q.OnTotal(total)
-	}
-	plan, err := planWindows(q)
-	if err != nil {
-		return err
 	}
 	return readWindows(ctx, len(windows), func(ctx context.Context, i int, b *windowBuffer) error {
 		wq := q

@@ -4,9 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"time"
 
+	"github.com/backstory-dev/backstory/internal/event"
 	"github.com/backstory-dev/backstory/internal/store"
 )
 
@@ -33,23 +33,16 @@ func (db *DB) Preview(ctx context.Context, q store.PreviewQuery) (store.PreviewR
 	}
 	defer release()
 
-	people := store.Query{SQL: "SELECT indv_id FROM people WHERE org_id = ?",
-		Args: []any{string(q.Org)}}
-	if eq.People.SQL != "" {
-		people = eq.People
-	}
-	if res.People, err = countRows(ctx, conn, people); err != nil {
+	if res.People, err = countRows(ctx, conn, membersOf(q.Org, eq.People)); err != nil {
 		return res, fmt.Errorf("preview people: %w", err)
 	}
 	if err := previewActivity(ctx, conn, eq, q.Location, &res); err != nil {
 		return res, err
 	}
 	for _, step := range q.Steps {
-		n := res.People
-		if !sameQuery(step, q.People) {
-			if n, err = countRows(ctx, conn, step); err != nil {
-				return res, fmt.Errorf("preview funnel: %w", err)
-			}
+		n, err := countRows(ctx, conn, step)
+		if err != nil {
+			return res, fmt.Errorf("preview funnel: %w", err)
 		}
 		res.Funnel = append(res.Funnel, n)
 	}
@@ -94,14 +87,6 @@ func previewActivity(ctx context.Context, conn *sql.Conn, q store.ExportQuery, l
 	return rows.Err()
 }
 
-// sameQuery reports whether two queries are the same text with the same
-// arguments.
-func sameQuery(a, b store.Query) bool {
-	return a.SQL == b.SQL && slices.EqualFunc(a.Args, b.Args, func(x, y any) bool {
-		return fmt.Sprint(x) == fmt.Sprint(y)
-	})
-}
-
 // countRows counts the rows a query selects.
 func countRows(ctx context.Context, conn *sql.Conn, q store.Query) (int64, error) {
 	var n int64
@@ -109,23 +94,24 @@ func countRows(ctx context.Context, conn *sql.Conn, q store.Query) (int64, error
 	return n, err
 }
 
-// orEveryone is the member query, or every person of the org.
-func orEveryone(q store.PreviewQuery) string {
-	if q.People.SQL != "" {
-		return q.People.SQL
+// membersOf is the member query, or every person of the org when it is
+// empty.
+func membersOf(org event.OrgID, people store.Query) store.Query {
+	if people.SQL != "" {
+		return people
 	}
-	return "SELECT indv_id FROM people WHERE org_id = ?"
+	return store.Query{SQL: "SELECT indv_id FROM people WHERE org_id = ?",
+		Args: []any{string(org)}}
 }
 
 // CountPeople counts the members a query selects.
 func (db *DB) CountPeople(ctx context.Context, org string, people store.Query) (int64, error) {
-	q := store.PreviewQuery{People: people}
-	args := people.Args
-	if people.SQL == "" {
-		args = []any{org}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("count people: %w", err)
 	}
-	var n int64
-	err := db.sql.QueryRowContext(ctx, "SELECT count(*) FROM ("+orEveryone(q)+")", args...).Scan(&n)
+	defer conn.Close()
+	n, err := countRows(ctx, conn, membersOf(event.OrgID(org), people))
 	if err != nil {
 		return 0, fmt.Errorf("count people: %w", err)
 	}

@@ -41,19 +41,9 @@ func planWindows(q store.ExportQuery) (windowPlan, error) {
 		person: make([]bool, len(q.Columns))}
 	var ev, pp []string
 	for i, c := range q.Columns {
-		var expr string
-		onPerson := false
-		switch {
-		case c.Prop != nil && c.Prop.Scope == event.ScopeUser:
-			expr, onPerson = propExpr("p.props", c.Prop.Key), true
-		case c.Prop != nil:
-			expr = propExpr(propsColumn(c.Prop.Scope, "p"), c.Prop.Key)
-		case c.Column != nil && c.Column.Source == event.FromPerson:
-			expr, onPerson = "p."+c.Column.DB, true
-		case c.Column != nil:
-			expr = "e." + c.Column.DB
-		default:
-			return p, fmt.Errorf("output column %q has no source", c.Name)
+		expr, onPerson, err := columnExpr(c)
+		if err != nil {
+			return p, err
 		}
 		if onPerson {
 			p.from[i], p.person[i] = len(pp), true
