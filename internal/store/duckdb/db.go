@@ -10,6 +10,8 @@ import (
 	"database/sql/driver"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 
 	duckdb "github.com/duckdb/duckdb-go/v2"
@@ -27,7 +29,8 @@ const checkpointThreshold = "256MB"
 
 // Options configures Open.
 type Options struct {
-	// Path is the database file; "" opens an in-memory database.
+	// Path is the database file; "" opens a temporary one, removed when
+	// the store is closed.
 	Path string
 	// MemoryLimit caps DuckDB's memory, e.g. "512MB"; "" leaves the
 	// engine's default (80% of RAM).
@@ -42,6 +45,8 @@ type Options struct {
 type DB struct {
 	sql  *sql.DB
 	conn *duckdb.Connector
+	path string // the database file, the instance's key in DuckDB's cache
+	tmp  string // a temporary folder holding it, removed at Close
 	log  *slog.Logger
 
 	// writeMu serialises event appends: each goes through a staging table
@@ -76,15 +81,29 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 		}
 		return nil
 	}
-	conn, err := duckdb.NewConnector(opt.Path, init)
+	// Exports open C API connections to the same instance through
+	// DuckDB's instance cache, which holds only databases with a path: a
+	// store without one lives in a temporary folder removed at Close.
+	path, tmp := opt.Path, ""
+	if path == "" {
+		var err error
+		if tmp, err = os.MkdirTemp("", "backstory-db-"); err != nil {
+			return nil, fmt.Errorf("temporary database: %w", err)
+		}
+		path = filepath.Join(tmp, "backstory.duckdb")
+	}
+	conn, err := duckdb.NewConnector(path, init)
 	if err != nil {
+		if tmp != "" {
+			os.RemoveAll(tmp)
+		}
 		return nil, fmt.Errorf("open duckdb %q: %w", opt.Path, err)
 	}
 	log := opt.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	db := &DB{sql: sql.OpenDB(conn), conn: conn, log: log}
+	db := &DB{sql: sql.OpenDB(conn), conn: conn, path: path, tmp: tmp, log: log}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -114,6 +133,9 @@ func (db *DB) Close() error {
 	err := db.sql.Close()
 	if cerr := db.conn.Close(); err == nil {
 		err = cerr
+	}
+	if db.tmp != "" {
+		os.RemoveAll(db.tmp)
 	}
 	return err
 }

@@ -110,46 +110,35 @@ func eventSelect(cols []store.OutputColumn) (string, error) {
 // ExportEvents streams the export's event rows, ordered by EventStart
 // then EventId, to fn.
 func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.RowFunc) error {
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("export query: %w", err)
-	}
-	defer conn.Close()
 	if q.Limit > 0 {
-		// A few rows (an estimate's sample): one sorted, joined query.
-		sel, err := eventSelect(q.Columns)
-		if err != nil {
-			return err
-		}
-		var s sqlBuilder
-		s.add("SELECT " + sel + " FROM events e LEFT JOIN people p" +
-			" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
-		s.where(q)
-		s.add(" ORDER BY e.event_start, e.event_id")
-		s.limit(q.Limit)
-		return stream(ctx, conn, s, q.Columns, fn)
+		return db.sampleEvents(ctx, q, fn)
 	}
 	plan, err := planWindows(q)
 	if err != nil {
 		return err
 	}
+	c, err := db.chunkConn()
+	if err != nil {
+		return fmt.Errorf("export query: %w", err)
+	}
+	defer c.close()
 
 	// One snapshot for the plan and every window, so rows arriving during
 	// the export are in none of them and the count matches what is sent.
-	end, err := snapshot(ctx, conn)
-	if err != nil {
-		return err
+	// Rolling it back at the end drops the temporary table with it.
+	if err := c.exec(ctx, "BEGIN TRANSACTION"); err != nil {
+		return fmt.Errorf("start export snapshot: %w", err)
 	}
-	defer end()
+	defer c.exec(context.WithoutCancel(ctx), "ROLLBACK")
 	// Sorting a whole export at once holds every row in the engine's
 	// memory; sorting it window by window, in time order, holds one
 	// window. The segment's members are worked out once, not per window.
-	release, err := materializeMembers(ctx, conn, &q)
+	release, err := materializeMembers(ctx, c.exec, &q)
 	if err != nil {
 		return err
 	}
 	defer release()
-	windows, total, err := exportWindows(ctx, conn, q)
+	windows, total, err := exportWindows(ctx, c, q)
 	if err != nil {
 		return err
 	}
@@ -159,8 +148,29 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 	return readWindows(ctx, len(windows), func(ctx context.Context, i int, b *windowBuffer) error {
 		wq := q
 		wq.Start, wq.End = windows[i].start, windows[i].end
-		return b.read(ctx, conn, plan, wq)
+		return b.read(ctx, c, plan, wq)
 	}, fn)
+}
+
+// sampleEvents streams the first q.Limit rows (an estimate's sample) from
+// one sorted, joined query.
+func (db *DB) sampleEvents(ctx context.Context, q store.ExportQuery, fn store.RowFunc) error {
+	sel, err := eventSelect(q.Columns)
+	if err != nil {
+		return err
+	}
+	conn, err := db.sql.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("export query: %w", err)
+	}
+	defer conn.Close()
+	var s sqlBuilder
+	s.add("SELECT " + sel + " FROM events e LEFT JOIN people p" +
+		" ON p.org_id = e.org_id AND p.indv_id = e.indv_id")
+	s.where(q)
+	s.add(" ORDER BY e.event_start, e.event_id")
+	s.limit(q.Limit)
+	return stream(ctx, conn, s, q.Columns, fn)
 }
 
 // snapshot starts a transaction on conn, so that every query on it sees

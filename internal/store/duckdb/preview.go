@@ -27,7 +27,7 @@ func (db *DB) Preview(ctx context.Context, q store.PreviewQuery) (store.PreviewR
 	}
 	defer end()
 	eq := store.ExportQuery{Org: q.Org, People: q.People, Start: q.Start, End: q.End}
-	release, err := materializeMembers(ctx, conn, &eq)
+	release, err := materializeMembers(ctx, sqlExec(conn), &eq)
 	if err != nil {
 		return res, err
 	}

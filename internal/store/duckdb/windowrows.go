@@ -3,15 +3,14 @@ package duckdb
 import (
 	"cmp"
 	"context"
-	"database/sql"
-	"database/sql/driver"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
-	"time"
 
 	"github.com/backstory-dev/backstory/internal/event"
 	"github.com/backstory-dev/backstory/internal/store"
+	"github.com/duckdb/duckdb-go/v2/mapping"
 )
 
 // An export window is read in two queries, neither sorted nor joined:
@@ -31,9 +30,10 @@ type windowPlan struct {
 	// event columns, or, when person[i], into the person columns.
 	from   []int
 	person []bool
-	// personKinds are the kinds of the person columns, in order.
-	personKinds []event.Kind
-	nEvents     int
+	// eventKinds and personKinds are the kinds of the event and the
+	// person columns, in order.
+	eventKinds, personKinds []event.Kind
+	nEvents                 int
 }
 
 func planWindows(q store.ExportQuery) (windowPlan, error) {
@@ -52,6 +52,7 @@ func planWindows(q store.ExportQuery) (windowPlan, error) {
 		} else {
 			p.from[i] = len(ev)
 			ev = append(ev, expr)
+			p.eventKinds = append(p.eventKinds, c.Kind)
 		}
 	}
 	p.nEvents = len(ev)
@@ -66,12 +67,13 @@ func planWindows(q store.ExportQuery) (windowPlan, error) {
 // windowBuffer holds one window's rows and the person columns of its
 // people. Its buffers are reused from window to window.
 type windowBuffer struct {
-	plan   windowPlan
-	vals   []any // the rows' event columns, plan.nEvents per row
-	keys   []rowKey
-	people map[int64][]any
-	pvals  []any // backing store of people's values
-	row    []any // the row handed on
+	plan    windowPlan
+	events  columns // the rows' event columns, in storage order
+	keys    []rowKey
+	persons columns         // the person columns of the window's people
+	people  map[int64]int32 // a person's row in persons
+	row     []any           // the row handed on
+	arena   arena           // the window's strings
 }
 
 // rowKey is a row's place in the export's order, and its person.
@@ -90,68 +92,74 @@ func compareKeys(a, b rowKey) int {
 }
 
 // read fetches the window q selects: its events, then its people.
-func (w *windowBuffer) read(ctx context.Context, conn *sql.Conn, p windowPlan, q store.ExportQuery) error {
-	w.plan, w.vals, w.keys = p, w.vals[:0], w.keys[:0]
+func (w *windowBuffer) read(ctx context.Context, c *chunkConn, p windowPlan, q store.ExportQuery) error {
+	w.plan, w.keys = p, w.keys[:0]
+	w.events.reset(p.eventKinds)
+	// Strings of the last window may still be on their way to the
+	// encoder, so a window's strings go to blocks of their own.
+	w.arena = arena{}
 	var s sqlBuilder
 	s.add("SELECT " + p.events + " FROM events e")
 	s.where(q)
 	n := p.nEvents
-	err := scanRows(ctx, conn, s, n+3, func(vals []driver.Value) error {
-		k := rowKey{row: int32(len(w.keys))}
-		if t, ok := vals[n].(time.Time); ok {
-			k.start = t.UnixMicro()
+	err := c.query(ctx, s.b.String(), s.args, func(ch *chunk) error {
+		start, id, indv := &ch.cols[n], &ch.cols[n+1], &ch.cols[n+2]
+		if start.typ != mapping.TypeTimestamp || id.typ != mapping.TypeVarchar || indv.typ != mapping.TypeBigInt {
+			return fmt.Errorf("unexpected key column types %d, %d, %d", start.typ, id.typ, indv.typ)
 		}
-		k.id, _ = vals[n+1].(string)
-		k.indv, _ = vals[n+2].(int64)
-		w.keys = append(w.keys, k)
-		for i, c := range p.cols {
-			if !p.person[i] {
-				w.vals = append(w.vals, convert(vals[p.from[i]], c.Kind))
+		for r := range ch.rows {
+			k := rowKey{row: int32(len(w.keys))}
+			if !start.null(r) {
+				k.start = start.int64(r)
 			}
+			if !id.null(r) {
+				k.id = w.arena.copy(id.str(r))
+			}
+			if !indv.null(r) {
+				k.indv = indv.int64(r)
+			}
+			w.keys = append(w.keys, k)
 		}
-		return nil
+		return w.events.appendChunk(ch, 0, &w.arena)
 	})
-	if err != nil || p.people == "" {
-		return err
+	if err != nil {
+		return fmt.Errorf("export window: %w", err)
 	}
-	return w.readPeople(ctx, conn, q.Org)
+	if p.people == "" {
+		return nil
+	}
+	return w.readPeople(ctx, c, q.Org)
 }
 
 // readPeople fetches the person columns of the window's people.
-func (w *windowBuffer) readPeople(ctx context.Context, conn *sql.Conn, org event.OrgID) error {
+func (w *windowBuffer) readPeople(ctx context.Context, c *chunkConn, org event.OrgID) error {
 	if w.people == nil {
-		w.people = map[int64][]any{}
+		w.people = map[int64]int32{}
 	}
 	clear(w.people)
-	ids := make([]int64, 0, len(w.keys)/4)
+	w.persons.reset(w.plan.personKinds)
+	var ids []byte
 	for _, k := range w.keys {
 		if _, ok := w.people[k.indv]; !ok && k.indv != 0 {
-			w.people[k.indv] = nil
-			ids = append(ids, k.indv)
+			w.people[k.indv] = -1
+			if len(ids) > 0 {
+				ids = append(ids, ',')
+			}
+			ids = strconv.AppendInt(ids, k.indv, 10)
 		}
 	}
 	if len(ids) == 0 {
 		return nil
 	}
-	var s sqlBuilder
-	s.add("SELECT p.indv_id, "+w.plan.people+" FROM people p WHERE p.org_id = ?"+
-		" AND p.indv_id IN (SELECT unnest(?::BIGINT[]))", string(org), ids)
-	kinds := w.plan.personKinds
-	w.pvals = w.pvals[:0]
-	type span struct{ id, at int64 }
-	var spans []span
-	err := scanRows(ctx, conn, s, len(kinds)+1, func(vals []driver.Value) error {
-		id, _ := vals[0].(int64)
-		spans = append(spans, span{id, int64(len(w.pvals))})
-		for i, k := range kinds {
-			w.pvals = append(w.pvals, convert(vals[i+1], k))
+	// The ids travel as one bound text, split back into a list by DuckDB.
+	query := "SELECT p.indv_id, " + w.plan.people + " FROM people p WHERE p.org_id = ?" +
+		" AND p.indv_id IN (SELECT unnest(string_split(?, ',')::BIGINT[]))"
+	err := c.query(ctx, query, []any{string(org), string(ids)}, func(ch *chunk) error {
+		for r := range ch.rows {
+			w.people[ch.cols[0].int64(r)] = int32(w.persons.rows + r)
 		}
-		return nil
+		return w.persons.appendChunk(ch, 1, &w.arena)
 	})
-	// The values are sliced only once pvals has stopped growing.
-	for _, sp := range spans {
-		w.people[sp.id] = w.pvals[sp.at : sp.at+int64(len(kinds))]
-	}
 	if err != nil {
 		return fmt.Errorf("export people: %w", err)
 	}
@@ -169,14 +177,16 @@ func (w *windowBuffer) emit(ctx context.Context, fn store.RowFunc) error {
 	}
 	row := w.row[:len(p.cols)]
 	for _, k := range w.keys {
-		ev := w.vals[int(k.row)*p.nEvents:]
-		person := w.people[k.indv]
+		person, ok := w.people[k.indv]
+		if !ok {
+			person = -1
+		}
 		for i := range row {
 			switch {
 			case !p.person[i]:
-				row[i] = ev[p.from[i]]
-			case person != nil:
-				row[i] = person[p.from[i]]
+				row[i] = w.events.cols[p.from[i]].value(int(k.row))
+			case person >= 0:
+				row[i] = w.persons.cols[p.from[i]].value(int(person))
 			default:
 				row[i] = nil
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"time"
 
@@ -21,7 +22,7 @@ import (
 // 16 MiB budget (85k rows/s) and 559 MiB with 32 MiB (106k rows/s).
 var (
 	windowBudget int64 = 32 << 20
-	bytesPerCell int64 = 50
+	bytesPerCell int64 = 25
 	// minWindowRows and maxWindowRows keep a window worth a query.
 	minWindowRows int64 = 2_000
 	maxWindowRows int64 = 200_000
@@ -41,55 +42,65 @@ type window struct{ start, end time.Time }
 // minute boundaries, so that no instant falls in two of them and the
 // windows, in order, keep the rows in order; a single minute holding more
 // rows than a window is one window.
-func exportWindows(ctx context.Context, conn *sql.Conn, q store.ExportQuery) ([]window, int64, error) {
+func exportWindows(ctx context.Context, c *chunkConn, q store.ExportQuery) ([]window, int64, error) {
 	limit := windowRows(len(q.Columns))
 	var s sqlBuilder
 	s.add("SELECT date_trunc('minute', e.event_start) AS h, count(*) FROM events e")
 	s.where(q)
 	s.add(" GROUP BY h ORDER BY h")
-	rows, err := conn.QueryContext(ctx, s.b.String(), s.args...)
-	if err != nil {
-		return nil, 0, fmt.Errorf("plan export windows: %w", err)
-	}
-	defer rows.Close()
 	var total int64
 	out := []window{{start: q.Start}}
 	var inWindow int64
-	for rows.Next() {
-		var h time.Time
-		var n int64
-		if err := rows.Scan(&h, &n); err != nil {
-			return nil, 0, fmt.Errorf("plan export windows: %w", err)
+	err := c.query(ctx, s.b.String(), s.args, func(ch *chunk) error {
+		minute, count := &ch.cols[0], &ch.cols[1]
+		for r := range ch.rows {
+			if minute.null(r) {
+				return errors.New("an event has no EventStart")
+			}
+			h, n := time.UnixMicro(minute.int64(r)).UTC(), count.int64(r)
+			total += n
+			if inWindow > 0 && inWindow+n > limit && h.After(out[len(out)-1].start) {
+				out[len(out)-1].end = h
+				out = append(out, window{start: h})
+				inWindow = 0
+			}
+			inWindow += n
 		}
-		total += n
-		h = h.UTC()
-		if inWindow > 0 && inWindow+n > limit && h.After(out[len(out)-1].start) {
-			out[len(out)-1].end = h
-			out = append(out, window{start: h})
-			inWindow = 0
-		}
-		inWindow += n
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("plan export windows: %w", err)
 	}
 	out[len(out)-1].end = q.End
-	return out, total, rows.Err()
+	return out, total, nil
 }
 
 // materializeMembers stores the export's member query in a temporary
 // table on conn and points q at it, so that each window reads the members
 // instead of evaluating the segment again. release drops the table.
-func materializeMembers(ctx context.Context, conn *sql.Conn, q *store.ExportQuery) (release func(), err error) {
+func materializeMembers(ctx context.Context, exec execFunc, q *store.ExportQuery) (release func(), err error) {
 	if q.People.SQL == "" {
 		return func() {}, nil
 	}
 	var b [6]byte
 	rand.Read(b[:])
 	name := "export_members_" + hex.EncodeToString(b[:])
-	_, err = conn.ExecContext(ctx, "CREATE TEMP TABLE "+name+" AS "+q.People.SQL, q.People.Args...)
-	if err != nil {
+	if err := exec(ctx, "CREATE TEMP TABLE "+name+" AS "+q.People.SQL, q.People.Args...); err != nil {
 		return nil, fmt.Errorf("work out the segment's members: %w", err)
 	}
 	q.People = store.Query{SQL: "SELECT indv_id FROM " + name}
 	return func() {
-		conn.ExecContext(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+name)
+		exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+name)
 	}, nil
+}
+
+// execFunc runs a statement on a connection, as chunkConn.exec does.
+type execFunc func(ctx context.Context, query string, args ...any) error
+
+// sqlExec is the execFunc of a database/sql connection.
+func sqlExec(conn *sql.Conn) execFunc {
+	return func(ctx context.Context, query string, args ...any) error {
+		_, err := conn.ExecContext(ctx, query, args...)
+		return err
+	}
 }

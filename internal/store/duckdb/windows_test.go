@@ -35,9 +35,12 @@ func TestExportWindowsKeepOrder(t *testing.T) {
 		People: store.Query{SQL: "SELECT indv_id FROM events WHERE org_id = ?", Args: []any{"o"}},
 		Columns: []store.OutputColumn{{Name: "EventId", Kind: id.Kind, Column: &id},
 			{Name: "EventStart", Kind: ts.Kind, Column: &ts}}}
-	conn, _ := db.sql.Conn(ctx)
-	ws, _, err := exportWindows(ctx, conn, q)
-	conn.Close()
+	c, err := db.chunkConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, _, err := exportWindows(ctx, c, q)
+	c.close()
 	if err != nil || len(ws) < 10 {
 		t.Fatalf("windows = %d, %v; want many", len(ws), err)
 	}

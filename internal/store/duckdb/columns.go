@@ -1,0 +1,176 @@
+package duckdb
+
+import (
+	"fmt"
+	"time"
+	"unsafe"
+
+	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/duckdb/duckdb-go/v2/mapping"
+)
+
+// columns holds a window's values column by column, each in a slice of
+// its own type. Held as boxed values instead, a window of 66 columns took
+// three to four times the memory (an interface and a box per value), and
+// its many small objects kept the collector busy; here a value is boxed
+// only as its row is handed on.
+type columns struct {
+	cols []column
+	rows int
+}
+
+// column is one column of values. What a value is depends on out: ints
+// holds integers, booleans (0 or 1) and instants (microseconds since the
+// epoch, UTC); floats holds doubles; strs holds text and raw JSON.
+type column struct {
+	kind  event.Kind
+	out   outType // set from the first chunk's vector type
+	null  []bool
+	ints  []int64
+	flts  []float64
+	strs  []string
+	ready bool
+}
+
+type outType uint8
+
+const (
+	outString outType = iota
+	outJSON           // text handed on as raw JSON bytes
+	outInt
+	outFloat
+	outBool
+	outTime
+)
+
+// reset empties the columns for values of the given kinds, keeping their
+// buffers.
+func (cs *columns) reset(kinds []event.Kind) {
+	if len(cs.cols) != len(kinds) {
+		cs.cols = make([]column, len(kinds))
+	}
+	for i := range cs.cols {
+		c := &cs.cols[i]
+		*c = column{kind: kinds[i], null: c.null[:0], ints: c.ints[:0],
+			flts: c.flts[:0], strs: c.strs[:0]}
+	}
+	cs.rows = 0
+}
+
+// appendChunk appends the rows of ch, reading column i from vector
+// first+i. Strings are copied into a.
+func (cs *columns) appendChunk(ch *chunk, first int, a *arena) error {
+	for i := range cs.cols {
+		if err := cs.cols[i].appendVector(&ch.cols[first+i], ch.rows, a); err != nil {
+			return err
+		}
+	}
+	cs.rows += ch.rows
+	return nil
+}
+
+func (c *column) appendVector(v *vector, n int, a *arena) error {
+	if !c.ready {
+		if err := c.choose(v.typ); err != nil {
+			return err
+		}
+	}
+	for r := range n {
+		null := v.null(r)
+		switch c.out {
+		case outString, outJSON:
+			s := ""
+			if !null {
+				s = a.copy(v.str(r))
+			}
+			c.strs = append(c.strs, s)
+		case outFloat:
+			f := 0.0
+			if !null {
+				f = *(*float64)(unsafe.Add(v.data, r*8))
+			}
+			c.flts = append(c.flts, f)
+		default:
+			var x int64
+			if !null {
+				x, null = c.integer(v, r)
+			}
+			c.ints = append(c.ints, x)
+		}
+		c.null = append(c.null, null)
+	}
+	return nil
+}
+
+// choose settles how the column's values are read from vectors of type t.
+func (c *column) choose(t mapping.Type) error {
+	c.ready = true
+	switch t {
+	case mapping.TypeVarchar:
+		c.out = outString
+		switch c.kind {
+		case event.KindTime:
+			c.out = outTime // a date property, stored as RFC 3339 text
+		case event.KindJSON:
+			c.out = outJSON
+		}
+	case mapping.TypeBigInt, mapping.TypeInteger:
+		c.out = outInt
+	case mapping.TypeDouble:
+		c.out = outFloat
+	case mapping.TypeBoolean:
+		c.out = outBool
+	case mapping.TypeTimestamp, mapping.TypeTimestampTZ:
+		c.out = outTime
+	default:
+		return fmt.Errorf("reading a column of DuckDB type %d is not supported", t)
+	}
+	return nil
+}
+
+// integer reads a value kept in ints, and whether it is missing after
+// all (a date property that does not parse).
+func (c *column) integer(v *vector, r int) (int64, bool) {
+	switch v.typ {
+	case mapping.TypeBigInt, mapping.TypeTimestamp, mapping.TypeTimestampTZ:
+		return v.int64(r), false
+	case mapping.TypeInteger:
+		return int64(*(*int32)(unsafe.Add(v.data, r*4))), false
+	case mapping.TypeBoolean:
+		if *(*bool)(unsafe.Add(v.data, r)) {
+			return 1, false
+		}
+		return 0, false
+	case mapping.TypeVarchar:
+		t, err := time.Parse(time.RFC3339Nano, v.str(r))
+		if err != nil {
+			return 0, true
+		}
+		return t.UnixMicro(), false
+	}
+	return 0, true
+}
+
+// value is row r's value as the export's encoders take it: int64,
+// float64, string, time.Time (UTC), bool, []byte of raw JSON, or nil.
+func (c *column) value(r int) any {
+	if c.null[r] {
+		return nil
+	}
+	switch c.out {
+	case outString:
+		return c.strs[r]
+	case outJSON:
+		// The encoders only read raw JSON, so the bytes can be the
+		// string's own.
+		s := c.strs[r]
+		return unsafe.Slice(unsafe.StringData(s), len(s))
+	case outInt:
+		return c.ints[r]
+	case outFloat:
+		return c.flts[r]
+	case outBool:
+		return c.ints[r] == 1
+	}
+	return time.UnixMicro(c.ints[r]).UTC()
+}
