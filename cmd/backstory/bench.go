@@ -59,7 +59,7 @@ folder that already holds the same data set is reused.`,
 	fl.StringVar(&f.markdown, "markdown", "",
 		"write the results as markdown into this file, e.g. docs/benchmarks.md")
 	fl.StringVar(&f.only, "only", "",
-		"measure only these, comma-separated: ingest,preview,export")
+		"measure only these, comma-separated: ingest,preview,export,server")
 	fl.StringVar(&f.formats, "formats", "",
 		"export only these formats, comma-separated: csv,json,ndjson,parquet")
 	fl.IntVar(&f.cfg.IngestEvents, "ingest-events", 0,

@@ -22,6 +22,9 @@ const (
 	PhaseIngest  = "ingest"
 	PhasePreview = "preview"
 	PhaseExport  = "export"
+	// PhaseServer is the memory of a serve process of its own during
+	// exports of everyone; the export phase runs it too, afterwards.
+	PhaseServer = "server"
 )
 
 // dataEnd is the end of the generated data's range. It is fixed, not
@@ -121,9 +124,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.GzipSample = 1 << 30
 	}
 	for _, p := range c.Only {
-		if p != PhaseIngest && p != PhasePreview && p != PhaseExport {
+		if p != PhaseIngest && p != PhasePreview && p != PhaseExport && p != PhaseServer {
 			return c, fmt.Errorf("bench: unknown phase %q; want ingest, "+
-				"preview or export", p)
+				"preview, export or server", p)
 		}
 	}
 	for _, f := range c.Formats {
@@ -187,14 +190,13 @@ func measure(ctx context.Context, cfg Config, res *Result) error {
 			return fmt.Errorf("preview: %w", err)
 		}
 	}
-	if !cfg.wants(PhaseExport) {
-		return nil
+	if cfg.wants(PhaseExport) {
+		res.Export = &ExportSet{}
+		if err := measureExports(ctx, srv, cfg, res.Export); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 	}
-	res.Export = &ExportSet{}
-	if err := measureExports(ctx, srv, cfg, res.Export); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if len(cfg.ServerCommand) == 0 {
+	if !(cfg.wants(PhaseExport) || cfg.wants(PhaseServer)) || len(cfg.ServerCommand) == 0 {
 		return nil
 	}
 	// Only one process may open the database: the bench lets go of it
