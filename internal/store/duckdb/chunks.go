@@ -59,6 +59,16 @@ func (c *chunkConn) close() {
 	mapping.Close(&c.db)
 }
 
+// run runs a statement without arguments and drops its result.
+func (c *chunkConn) run(query string) error {
+	var res mapping.Result
+	defer mapping.DestroyResult(&res)
+	if mapping.Query(c.conn, query, &res) == mapping.StateError {
+		return fmt.Errorf("%s: %s", query, mapping.ResultError(&res))
+	}
+	return nil
+}
+
 // exec runs a statement and drops its result.
 func (c *chunkConn) exec(ctx context.Context, query string, args ...any) error {
 	return c.query(ctx, query, args, func(*chunk) error { return nil })

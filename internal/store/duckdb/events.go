@@ -1,15 +1,15 @@
 package duckdb
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
-
-	duckdb "github.com/duckdb/duckdb-go/v2"
+	"unicode/utf8"
 
 	"github.com/backstory-dev/backstory/internal/event"
 )
@@ -35,12 +35,12 @@ func (db *DB) AppendEvents(ctx context.Context, org event.OrgID, recs []event.Re
 		return 0, err
 	}
 
-	conn, err := db.sql.Conn(ctx)
+	cc, err := db.chunkConn()
 	if err != nil {
 		return 0, fmt.Errorf("append events: %w", err)
 	}
-	defer conn.Close()
-	keys, err := appendRows(conn, org, fresh)
+	defer cc.close()
+	keys, err := appendRows(cc, org, fresh)
 	if err != nil {
 		return 0, fmt.Errorf("append events: %w", err)
 	}
@@ -141,50 +141,124 @@ func (db *DB) seenFor(ctx context.Context, org event.OrgID) (*seenFilter, error)
 	return f, nil
 }
 
-// appendRows appends records to the events table and collects their
-// property keys. Every value is converted before anything is written, and
-// the appender writes its rows in one flush when closed, so a batch is
-// stored whole or, on a bad value, not at all.
-func appendRows(conn *sql.Conn, org event.OrgID, recs []event.Record) (map[event.PropScope]map[string]bool, error) {
-	cols := event.StoredEventColumns()
+// appendRows appends records to the events table in one transaction and
+// collects their property keys. A bad value stops the append before
+// anything is committed, so a batch is stored whole or not at all.
+func appendRows(cc *chunkConn, org event.OrgID, recs []event.Record) (map[event.PropScope]map[string]bool, error) {
 	keys := map[event.PropScope]map[string]bool{}
-	err := conn.Raw(func(dc any) error {
-		app, err := duckdb.NewAppenderFromConn(dc.(driver.Conn), "", "events")
+	if err := cc.run("BEGIN TRANSACTION"); err != nil {
+		return nil, err
+	}
+	app, err := newEventAppender(cc.conn)
+	if err != nil {
+		cc.run("ROLLBACK")
+		return nil, err
+	}
+	last := len(tableColumn) + 1
+	var buf []byte
+	for i, r := range recs {
+		err := app.set(0, string(org))
+		for name, v := range r.Values {
+			if err != nil {
+				break
+			}
+			j, ok := tableColumn[name]
+			if !ok {
+				err = fmt.Errorf("no event column %q", name)
+				break
+			}
+			if err = app.set(j, v); err != nil {
+				err = fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		if err == nil && len(r.EventProps) > 0 {
+			buf = appendPropsJSON(buf[:0], r.EventProps)
+			err = app.set(last, string(buf))
+		}
+		if err == nil && len(r.PageProps) > 0 {
+			buf = appendPropsJSON(buf[:0], r.PageProps)
+			err = app.set(last+1, string(buf))
+		}
+		if err == nil {
+			err = app.endRow()
+		}
 		if err != nil {
-			return err
+			app.abandon()
+			cc.run("ROLLBACK")
+			return nil, fmt.Errorf("record %d: %w", i, err)
 		}
-		row := make([]driver.Value, len(cols)+3)
-		for i, r := range recs {
-			row[0] = string(org)
-			for j, c := range cols {
-				row[j+1] = r.Values[c.Name]
-			}
-			row[len(cols)+1] = propsText(r.EventProps)
-			row[len(cols)+2] = propsText(r.PageProps)
-			if err := app.AppendRow(row...); err != nil {
-				app.Clear()
-				app.Close()
-				return fmt.Errorf("record %d: %w", i, err)
-			}
-			notePropKeys(keys, event.ScopeEvent, r.EventProps)
-			notePropKeys(keys, event.ScopePage, r.PageProps)
-		}
-		return app.Close()
-	})
-	return keys, err
+		notePropKeys(keys, event.ScopeEvent, r.EventProps)
+		notePropKeys(keys, event.ScopePage, r.PageProps)
+	}
+	if err := app.close(); err != nil {
+		cc.run("ROLLBACK")
+		return nil, err
+	}
+	return keys, cc.run("COMMIT")
 }
 
-// propsText encodes props as the JSON text stored in the props columns,
-// or nil when there are none.
-func propsText(p event.Props) any {
-	if len(p) == 0 {
-		return nil
+// tableColumn is the place in the events table of each stored event
+// column, by export name; org_id comes first.
+var tableColumn = func() map[string]int {
+	m := map[string]int{}
+	for i, c := range event.StoredEventColumns() {
+		m[c.Name] = i + 1
 	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		return nil
+	return m
+}()
+
+// appendPropsJSON appends props as the JSON object stored in the props
+// columns, keys in order. The values are raw JSON already.
+func appendPropsJSON(b []byte, p event.Props) []byte {
+	names := make([]string, 0, len(p))
+	for k := range p {
+		names = append(names, k)
 	}
-	return string(b)
+	sort.Strings(names)
+	b = append(b, '{')
+	for i, k := range names {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, k)
+		b = append(b, ':')
+		b = appendRawJSON(b, p[k])
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, `\u00`...)
+			b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendRawJSON appends a raw JSON value, compacted when it holds
+// whitespace, as the props columns store it.
+func appendRawJSON(b []byte, raw json.RawMessage) []byte {
+	if bytes.ContainsAny(raw, " \t\r\n") {
+		var out bytes.Buffer
+		if json.Compact(&out, raw) == nil {
+			return append(b, out.Bytes()...)
+		}
+	}
+	return append(b, raw...)
 }
 
 func notePropKeys(keys map[event.PropScope]map[string]bool, s event.PropScope, p event.Props) {
