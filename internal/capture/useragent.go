@@ -7,11 +7,20 @@ import (
 	"github.com/medama-io/go-useragent"
 )
 
-// uaParser parses user agents with a maintained library, built once.
+// uaParser parses user agents with a maintained library, built once,
+// and remembers the answers: a site's traffic repeats a few thousand
+// user agents, and parsing one cost more than storing its event.
 type uaParser struct {
 	once sync.Once
 	p    *useragent.Parser
+
+	mu   sync.Mutex
+	seen map[string]agent
 }
+
+// uaCacheSize bounds the remembered user agents; the cache starts over
+// when it fills.
+const uaCacheSize = 4096
 
 // agent is what a user agent says about the browser and device.
 type agent struct {
@@ -23,6 +32,23 @@ func (u *uaParser) parse(s string) agent {
 	if s == "" {
 		return agent{}
 	}
+	u.mu.Lock()
+	a, ok := u.seen[s]
+	u.mu.Unlock()
+	if ok {
+		return a
+	}
+	a = u.parseNew(s)
+	u.mu.Lock()
+	if len(u.seen) >= uaCacheSize || u.seen == nil {
+		u.seen = make(map[string]agent, uaCacheSize)
+	}
+	u.seen[strings.Clone(s)] = a
+	u.mu.Unlock()
+	return a
+}
+
+func (u *uaParser) parseNew(s string) agent {
 	u.once.Do(func() { u.p = useragent.NewParser() })
 	ua := u.p.Parse(s)
 	a := agent{
