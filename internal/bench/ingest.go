@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -53,34 +54,24 @@ func measureIngest(ctx context.Context, srv *server, cfg Config) ([]IngestResult
 	if err := clearIngestOrg(ctx, srv); err != nil {
 		return nil, err
 	}
-	recs, uids, err := ingestRecords(cfg, 2*perRun*cfg.Runs)
+	v2Runs, recRuns, err := ingestBodies(cfg, perRun)
 	if err != nil {
 		return nil, err
 	}
-	v2Recs, recRecs := recs[:perRun*cfg.Runs], recs[perRun*cfg.Runs:]
+	runtime.GC()
 
 	v2 := IngestResult{Endpoint: "POST /v2/events/batch", Clients: cfg.Clients,
 		EventsPerRun: perRun, BatchEvents: min(cfg.BatchSize, perRun)}
 	var v2Lat []time.Duration
 	var v2Cores, recCores []float64
-	for run := range cfg.Runs {
-		part := v2Recs[run*perRun : (run+1)*perRun]
-		var bodies [][]byte
-		var counts []int
-		for b := range slices.Chunk(part, cfg.BatchSize) {
-			raw, err := v2Body(b, uids)
-			if err != nil {
-				return nil, err
-			}
-			bodies, counts = append(bodies, raw), append(counts, len(b))
-		}
-		progress(cfg, "ingest v2 batch", "run", run+1, "events", len(part))
-		st, err := srv.send(ctx, "/v2/events/batch", srv.ingestKey, bodies,
-			counts, cfg, profileName(cfg, run, "ingest-v2"))
+	for run, r := range v2Runs {
+		progress(cfg, "ingest v2 batch", "run", run+1, "events", perRun)
+		st, err := srv.send(ctx, "/v2/events/batch", srv.ingestKey, r.bodies,
+			r.counts, cfg, profileName(cfg, run, "ingest-v2"))
 		if err != nil {
 			return nil, err
 		}
-		v2.RequestsRun = len(bodies)
+		v2.RequestsRun = len(r.bodies)
 		v2.Rates = append(v2.Rates, rate(float64(st.acked), st.took))
 		v2.Acked += st.acked
 		v2Lat = append(v2Lat, st.latencies...)
@@ -95,19 +86,14 @@ func measureIngest(ctx context.Context, srv *server, cfg Config) ([]IngestResult
 	rec := IngestResult{Endpoint: "POST /rec/events", Clients: cfg.Clients,
 		EventsPerRun: perRun, BatchEvents: recBatchMax}
 	var recLat []time.Duration
-	for run := range cfg.Runs {
-		part := recRecs[run*perRun : (run+1)*perRun]
-		bodies, counts, err := recBodies(part, uids)
-		if err != nil {
-			return nil, err
-		}
-		progress(cfg, "ingest browser batches", "run", run+1, "events", len(part))
-		st, err := srv.send(ctx, "/rec/events", "", bodies, counts, cfg,
+	for run, r := range recRuns {
+		progress(cfg, "ingest browser batches", "run", run+1, "events", perRun)
+		st, err := srv.send(ctx, "/rec/events", "", r.bodies, r.counts, cfg,
 			profileName(cfg, run, "ingest-rec"))
 		if err != nil {
 			return nil, err
 		}
-		rec.RequestsRun = len(bodies)
+		rec.RequestsRun = len(r.bodies)
 		rec.Rates = append(rec.Rates, rate(float64(st.acked), st.took))
 		rec.Acked += st.acked
 		recLat = append(recLat, st.latencies...)
@@ -119,6 +105,45 @@ func measureIngest(ctx context.Context, srv *server, cfg Config) ([]IngestResult
 		return nil, err
 	}
 	return []IngestResult{v2, rec}, nil
+}
+
+// requestRun is the encoded requests of one run and the events each
+// should store.
+type requestRun struct {
+	bodies [][]byte
+	counts []int
+}
+
+// ingestBodies encodes every request of every run of both endpoints
+// before any is sent, and lets the generated records go: held while the
+// server works, their millions of small maps made each of its garbage
+// collections scan the bench's heap, a cost a server does not have.
+func ingestBodies(cfg Config, perRun int) (v2, rec []requestRun, err error) {
+	recs, uids, err := ingestRecords(cfg, 2*perRun*cfg.Runs)
+	if err != nil {
+		return nil, nil, err
+	}
+	for run := range cfg.Runs {
+		var r requestRun
+		for b := range slices.Chunk(recs[run*perRun:(run+1)*perRun], cfg.BatchSize) {
+			raw, err := v2Body(b, uids)
+			if err != nil {
+				return nil, nil, err
+			}
+			r.bodies, r.counts = append(r.bodies, raw), append(r.counts, len(b))
+		}
+		v2 = append(v2, r)
+	}
+	recRecs := recs[perRun*cfg.Runs:]
+	for run := range cfg.Runs {
+		var r requestRun
+		r.bodies, r.counts, err = recBodies(recRecs[run*perRun:(run+1)*perRun], uids)
+		if err != nil {
+			return nil, nil, err
+		}
+		rec = append(rec, r)
+	}
+	return v2, rec, nil
 }
 
 // ingestRecords generates n events for the ingest org, retimed one
