@@ -118,3 +118,13 @@ func BenchmarkCSVZstd(b *testing.B) {
 func BenchmarkNDJSONGzip(b *testing.B) {
 	benchWrite(b, FormatNDJSON, CompressionGzip)
 }
+
+// BenchmarkParquetNone writes uncompressed pages, the case compared with
+// DuckDB's COPY ... (FORMAT parquet).
+func BenchmarkParquetNone(b *testing.B) {
+	benchWrite(b, FormatParquet, CompressionNone)
+}
+
+func BenchmarkParquetGzip(b *testing.B) {
+	benchWrite(b, FormatParquet, CompressionGzip)
+}
