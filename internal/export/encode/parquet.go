@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/compress"
@@ -21,10 +22,14 @@ import (
 
 const (
 	// rowGroupRows bounds a row group, and with it the writer's memory:
-	// parquet-go holds a whole row group before writing it out.
+	// parquet-go holds a whole row group's encoded pages before writing
+	// them out.
 	rowGroupRows = 64 << 10
 
-	// batchRows is how many rows are handed to parquet-go at once.
+	// batchRows is how many rows are buffered, column by column, before
+	// each column's values are handed to its parquet-go column writer in
+	// one call. It divides rowGroupRows, so row groups are exactly that
+	// long.
 	batchRows = 256
 
 	// dictionaryMaxBytes is where a string column's dictionary gives up
@@ -40,21 +45,34 @@ const (
 
 // parquetWriter writes a Parquet file with one optional, typed column per
 // field, in field order: INT64 for ints and flags, DOUBLE for floats,
-// STRING (UTF8) for strings and raw JSON, and TIMESTAMP(MICROS, UTC) for
-// times, truncated to the microsecond. A file with no rows still carries
-// the typed schema.
+// BOOLEAN for bools, STRING (UTF8) for strings and raw JSON, and
+// TIMESTAMP(MICROS, UTC) for times, truncated to the microsecond. A file
+// with no rows still carries the typed schema.
+//
+// Rows are taken apart as they arrive: each value goes into its column's
+// batch, and a full batch is written column by column through
+// parquet-go's column writers, which skips parquet-go's own
+// row-to-column pass. Row groups are cut here, every rowGroupRows rows.
 type parquetWriter struct {
 	w      *parquet.Writer
 	fields []Field
-	kinds  []event.Kind    // of fields, for the per-value fast path
-	nulls  []parquet.Value // a null per column, levels set
 	loc    *time.Location
 	err    error
 
-	rows   []parquet.Row
-	values []parquet.Value // backs rows
-	bytes  []byte          // backs the string values of rows
-	n      int             // rows buffered
+	cols  []parquetColumn
+	bytes []byte // backs the converted text values of the batch
+	n     int    // rows buffered
+	group int    // rows written to the current row group
+}
+
+// parquetColumn is one column's batch and what it takes to fill it,
+// together so that a row touches little memory per column.
+type parquetColumn struct {
+	vals    []parquet.Value // batchRows long; the first n are the batch
+	present parquet.Value   // a present value of the column, levels set
+	null    parquet.Value   // the column's null, levels set
+	kind    event.Kind
+	index   int
 }
 
 func newParquetWriter(w io.Writer, fields []Field, opt Options) (*parquetWriter, error) {
@@ -80,17 +98,32 @@ func newParquetWriter(w io.Writer, fields []Field, opt Options) (*parquetWriter,
 		w:      parquet.NewWriter(w, config),
 		fields: fields,
 		loc:    opt.Location,
-		rows:   make([]parquet.Row, batchRows),
-		values: make([]parquet.Value, batchRows*len(fields)),
+		cols:   make([]parquetColumn, len(fields)),
 	}
-	for i := range p.rows {
-		p.rows[i] = p.values[i*len(fields) : (i+1)*len(fields)]
-	}
+	values := make([]parquet.Value, batchRows*len(fields))
 	for i, f := range fields {
-		p.kinds = append(p.kinds, f.Kind)
-		p.nulls = append(p.nulls, parquet.Value{}.Level(0, 0, i))
+		p.cols[i] = parquetColumn{
+			vals:    values[i*batchRows : (i+1)*batchRows : (i+1)*batchRows],
+			present: presentValue(f.Kind).Level(0, 1, i),
+			null:    parquet.Value{}.Level(0, 0, i),
+			kind:    f.Kind,
+			index:   i,
+		}
 	}
 	return p, nil
+}
+
+// presentValue is a zero value of the physical type of a column of kind k.
+func presentValue(k event.Kind) parquet.Value {
+	switch k {
+	case event.KindFloat:
+		return parquet.DoubleValue(0)
+	case event.KindBool:
+		return parquet.BooleanValue(false)
+	case event.KindString, event.KindJSON:
+		return parquet.ByteArrayValue(nil)
+	}
+	return parquet.Int64Value(0)
 }
 
 // parquetCodec maps an export compression to a page codec.
@@ -106,31 +139,35 @@ func parquetCodec(c Compression) (compress.Codec, error) {
 	return nil, fmt.Errorf("%w %q", ErrUnknownCompression, c)
 }
 
-// Write converts one row and hands a full batch to parquet-go.
+// Write converts one row into the column batches and writes the batch
+// when it is full.
 func (p *parquetWriter) Write(row []any) error {
 	if p.err != nil {
 		return p.err
 	}
-	if len(row) != len(p.fields) {
-		return errRowLength(len(row), len(p.fields))
+	if len(row) != len(p.cols) {
+		return errRowLength(len(row), len(p.cols))
 	}
 
 	mark := len(p.bytes)
-	out := p.rows[p.n]
+	n := p.n
+	cols := p.cols[:len(row)]
 	for i, v := range row {
-		if p.fast(out, i, v) {
+		c := &cols[i]
+		out := &c.vals[n]
+		if c.fast(out, v) {
 			continue
 		}
-		val, err := p.value(i, v)
+		val, err := p.value(c, v)
 		if err != nil {
 			p.bytes = p.bytes[:mark]
 			return fmt.Errorf("encode: column %q: %w", p.fields[i].Name, err)
 		}
-		out[i] = val
+		*out = val
 	}
 
 	p.n++
-	if p.n == len(p.rows) {
+	if p.n == batchRows {
 		return p.flushBatch()
 	}
 	return nil
@@ -146,71 +183,126 @@ func (p *parquetWriter) Close() error {
 		return p.err
 	}
 	p.err = ErrClosed
+	for i := range p.cols {
+		clear(p.cols[i].vals) // the strings they point to may go
+	}
 	return nil
 }
 
+// flushBatch hands each column's buffered values to its column writer,
+// and ends the row group when it is full.
 func (p *parquetWriter) flushBatch() error {
 	if p.err != nil || p.n == 0 {
 		return p.err
 	}
-	if _, err := p.w.WriteRows(p.rows[:p.n]); err != nil {
-		p.err = fmt.Errorf("encode: parquet write: %w", err)
+	for i, cw := range p.w.ColumnWriters() {
+		if _, err := cw.WriteRowValues(p.cols[i].vals[:p.n]); err != nil {
+			p.err = fmt.Errorf("encode: parquet write: %w", err)
+			return p.err
+		}
+	}
+	p.group += p.n
+	if p.group >= rowGroupRows {
+		if err := p.w.Flush(); err != nil {
+			p.err = fmt.Errorf("encode: parquet write: %w", err)
+			return p.err
+		}
+		p.group = 0
 	}
 
-	// parquet-go has copied the values; drop the references to bytes.
-	clear(p.values[:p.n*len(p.fields)])
+	// parquet-go has copied the values; the text they point to may go.
 	p.n, p.bytes = 0, p.bytes[:0]
-	return p.err
+	return nil
 }
 
-// fast stores v in out[i] when v has the column's own Go type, the
-// common case, and reports whether it did.
-func (p *parquetWriter) fast(out parquet.Row, i int, v any) bool {
-	kind := p.kinds[i]
+// fast stores v in *out, the column's slot in the batch, when v has the
+// column's own Go type, the common case, and reports whether it did. A
+// string is not copied: the value points at it until the batch is
+// written.
+func (c *parquetColumn) fast(out *parquet.Value, v any) bool {
 	switch v := v.(type) {
 	case nil:
-		out[i] = p.nulls[i]
+		*out = c.null
 		return true
 	case int64:
-		if kind == event.KindInt || kind == event.KindFlag {
-			out[i] = parquet.Int64Value(v).Level(0, 1, i)
-			return true
-		}
-	case float64:
-		if kind == event.KindFloat && finite(v) {
-			out[i] = parquet.DoubleValue(v).Level(0, 1, i)
-			return true
-		}
-	case bool:
-		if kind == event.KindBool {
-			out[i] = parquet.BooleanValue(v).Level(0, 1, i)
-			return true
-		}
-	case time.Time:
-		if kind == event.KindTime {
-			out[i] = parquet.Int64Value(v.UnixMicro()).Level(0, 1, i)
+		if c.kind == event.KindInt || c.kind == event.KindFlag {
+			c.word(out, uint64(v))
 			return true
 		}
 	case string:
-		if (kind == event.KindString || kind == event.KindJSON) &&
+		if (c.kind == event.KindString || c.kind == event.KindJSON) &&
 			utf8.ValidString(v) {
-			start := len(p.bytes)
-			p.bytes = append(p.bytes, v...)
-			b := p.bytes[start:len(p.bytes):len(p.bytes)]
-			out[i] = parquet.ByteArrayValue(b).Level(0, 1, i)
+			c.text(out, unsafe.StringData(v), len(v))
+			return true
+		}
+	case time.Time:
+		if c.kind == event.KindTime {
+			c.word(out, uint64(v.UnixMicro()))
+			return true
+		}
+	case float64:
+		if c.kind == event.KindFloat && finite(v) {
+			c.word(out, math.Float64bits(v))
+			return true
+		}
+	case bool:
+		if c.kind == event.KindBool {
+			var u uint64
+			if v {
+				u = 1
+			}
+			c.word(out, u)
 			return true
 		}
 	}
 	return false
 }
 
-// value converts v for column i.
-func (p *parquetWriter) value(i int, v any) (parquet.Value, error) {
+// word stores a present fixed-size value, its bits u, in *out.
+func (c *parquetColumn) word(out *parquet.Value, u uint64) {
+	if !valueLayoutOK {
+		*out = c.slowPresent(u, nil)
+		return
+	}
+	*out = c.present
+	setWord(out, u)
+}
+
+// text stores a present byte array value, the n bytes at b, in *out.
+func (c *parquetColumn) text(out *parquet.Value, b *byte, n int) {
+	if !valueLayoutOK {
+		*out = c.slowPresent(uint64(n), b)
+		return
+	}
+	*out = c.present
+	setBytes(out, b, n)
+}
+
+// slowPresent builds what word and text build, through parquet-go's
+// constructors.
+func (c *parquetColumn) slowPresent(u uint64, b *byte) parquet.Value {
+	var v parquet.Value
+	switch c.present.Kind() {
+	case parquet.Int64:
+		v = parquet.Int64Value(int64(u))
+	case parquet.Double:
+		v = parquet.DoubleValue(math.Float64frombits(u))
+	case parquet.Boolean:
+		v = parquet.BooleanValue(u != 0)
+	default:
+		v = parquet.ByteArrayValue(unsafe.Slice(b, int(u)))
+	}
+	return v.Level(0, 1, c.index)
+}
+
+// value converts v, of a Go type other than the column's own, for
+// column c.
+func (p *parquetWriter) value(c *parquetColumn, v any) (parquet.Value, error) {
 	var val parquet.Value
 	var ok bool
 	var err error
 
-	switch p.fields[i].Kind {
+	switch c.kind {
 	case event.KindInt, event.KindFlag:
 		val, ok, err = int64Value(v)
 	case event.KindFloat:
@@ -227,9 +319,9 @@ func (p *parquetWriter) value(i int, v any) (parquet.Value, error) {
 		return parquet.Value{}, err
 	}
 	if !ok {
-		return p.nulls[i], nil
+		return c.null, nil
 	}
-	return val.Level(0, 1, i), nil
+	return val.Level(0, 1, c.index), nil
 }
 
 func int64Value(v any) (parquet.Value, bool, error) {
