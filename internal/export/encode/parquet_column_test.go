@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/backstory-dev/backstory/internal/event"
 )
@@ -245,4 +246,17 @@ func writeFile(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func TestValidUTF8(t *testing.T) {
+	cases := []string{"", "a", "abc", "abcd", "abcdefg", "abcdefgh",
+		"abcdefghi", "abcdefghijklmnopq", "é", "aé", "abcdefgé", "éabcdefgh",
+		"abcdefghijklmnoé", "\xff", "abc\xff", "abcdefg\xff", "\xffabcdefgh",
+		"abcdefgh\xffijklmnop", "abcdefghijklmno\xff", "\xe2\x82", "日本語テキスト",
+		"abcdefghi\xe2\x82", "\xed\xa0\x80abcdefgh"}
+	for _, s := range cases {
+		if got, want := validUTF8(s), utf8.ValidString(s); got != want {
+			t.Errorf("validUTF8(%q) = %v, want %v", s, got, want)
+		}
+	}
 }
