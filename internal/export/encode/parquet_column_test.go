@@ -260,3 +260,19 @@ func TestValidUTF8(t *testing.T) {
 		}
 	}
 }
+
+// Compressed pages are compressed: gzip.Codec's zero level stores
+// deflate blocks without compressing them.
+func TestParquetCodecsCompress(t *testing.T) {
+	rows := benchRows(4 * batchRows)
+	size := func(c Compression) int {
+		return len(encodeAll(t, FormatParquet, benchFields, rows,
+			Options{Compression: c}))
+	}
+	none := size(CompressionNone)
+	for _, c := range []Compression{CompressionGzip, CompressionZstd} {
+		if got := size(c); got > none*3/4 {
+			t.Errorf("%s: %d bytes, uncompressed %d", c, got, none)
+		}
+	}
+}
