@@ -60,10 +60,15 @@ func (r *Result) tables() []*table {
 		t := &table{title: fmt.Sprintf("Ingest over loopback HTTP (%d clients)",
 			r.Config.Clients),
 			head: []string{"endpoint", "events/request", "events/run", "events/s",
-				"p50 request", "p99 request", "cores busy", "acknowledged = stored"}}
+				"DuckDB INSERT rows/s", "vs INSERT", "p50 request", "p99 request",
+				"cores busy", "acknowledged = stored"}}
 		for _, in := range r.Ingest {
+			store, vs := "", ""
+			if in.StoreRate > 0 {
+				store, vs = rateText(in.StoreRate), fmt.Sprintf("%.2fx", in.Rate/in.StoreRate)
+			}
 			t.add(in.Endpoint, "<= "+strconv.Itoa(in.BatchEvents),
-				count(int64(in.EventsPerRun)), rateText(in.Rate),
+				count(int64(in.EventsPerRun)), rateText(in.Rate), store, vs,
 				msText(in.P50Ms), msText(in.P99Ms), fmt.Sprintf("%.1f", in.Cores),
 				fmt.Sprintf("%s / %s", count(in.Acked), count(in.Stored)))
 		}
