@@ -3,6 +3,7 @@ package encode
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"os"
@@ -274,5 +275,53 @@ func TestParquetCodecsCompress(t *testing.T) {
 		if got := size(c); got > none*3/4 {
 			t.Errorf("%s: %d bytes, uncompressed %d", c, got, none)
 		}
+	}
+}
+
+// failAfter accepts limit bytes, then fails every write.
+type failAfter struct{ limit int }
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.limit {
+		n := f.limit
+		f.limit = 0
+		return n, errDisk
+	}
+	f.limit -= len(p)
+	return len(p), nil
+}
+
+// A failure of the underlying writer when a row group is written out,
+// in the middle of the rows, comes back from Write, sticks, and comes
+// back from Close.
+func TestParquetWriteErrorMidFile(t *testing.T) {
+	fields := []Field{{Name: "i", Kind: event.KindInt},
+		{Name: "s", Kind: event.KindString}}
+	w, err := NewWriter(&failAfter{limit: 64 << 10}, FormatParquet, fields,
+		Options{Compression: CompressionNone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	failed := -1
+	for i := range 3 * rowGroupRows {
+		err := w.Write([]any{int64(i), fmt.Sprintf("row %d of many", i)})
+		if err != nil {
+			if !errors.Is(err, errDisk) {
+				t.Fatalf("row %d: got %v, want %v", i, err, errDisk)
+			}
+			failed = i
+			break
+		}
+	}
+	// The first row group is written out after rowGroupRows rows; allow
+	// for a batch more.
+	if failed < 0 || failed > rowGroupRows+batchRows {
+		t.Fatalf("the failure came back at row %d", failed)
+	}
+	if err := w.Write([]any{int64(0), "x"}); !errors.Is(err, errDisk) {
+		t.Errorf("Write after the failure: got %v", err)
+	}
+	if err := w.Close(); !errors.Is(err, errDisk) {
+		t.Errorf("Close: got %v, want %v", err, errDisk)
 	}
 }
