@@ -4,7 +4,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/duckdb/duckdb-go/v2/mapping"
@@ -193,8 +195,13 @@ func (a *eventAppender) set(i int, v any) error {
 
 // setString writes s as a duckdb_string_t: 16 bytes holding a uint32
 // length and then, up to 12 bytes, the string itself. Longer strings
-// are copied into the vector's own string heap by DuckDB.
+// are copied into the vector's own string heap by DuckDB. Bytes that
+// are not UTF-8 become U+FFFD first: DuckDB refuses such a VARCHAR (a
+// short one fails the whole append, a long one leaves its slot unset).
 func (a *eventAppender) setString(c *appendColumn, r int, s string) {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
 	if len(s) > 12 {
 		mapping.VectorAssignStringElement(c.vec, mapping.IdxT(r), s)
 		return

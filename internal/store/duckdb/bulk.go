@@ -23,7 +23,7 @@ func (db *DB) SavePeople(ctx context.Context, ps []event.Person) error {
 	keys := map[event.OrgID]map[string]bool{}
 	rows := make([][]driver.Value, len(ps))
 	for i, p := range ps {
-		props, _ := json.Marshal(p.Props)
+		props, _ := json.Marshal(mendProps(p.Props))
 		if p.Props == nil {
 			props = []byte("{}")
 		}

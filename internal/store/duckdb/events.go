@@ -252,6 +252,7 @@ const hexDigits = "0123456789abcdef"
 // appendRawJSON appends a raw JSON value, compacted when it holds
 // whitespace, as the props columns store it.
 func appendRawJSON(b []byte, raw json.RawMessage) []byte {
+	raw = mendJSON(raw)
 	if bytes.ContainsAny(raw, " \t\r\n") {
 		var out bytes.Buffer
 		if json.Compact(&out, raw) == nil {

@@ -89,7 +89,7 @@ func (db *DB) FindPeople(ctx context.Context, org event.OrgID, f store.PeopleFil
 
 // SavePerson inserts or replaces a person whole.
 func (db *DB) SavePerson(ctx context.Context, p event.Person) error {
-	props, err := json.Marshal(p.Props)
+	props, err := json.Marshal(mendProps(p.Props))
 	if err != nil {
 		return fmt.Errorf("save person: %w", err)
 	}
