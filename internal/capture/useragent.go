@@ -19,8 +19,13 @@ type uaParser struct {
 }
 
 // uaCacheSize bounds the remembered user agents; the cache starts over
-// when it fills.
-const uaCacheSize = 4096
+// when it fills. Only agents up to uaCacheMaxLen bytes are remembered
+// (real ones are a few hundred), so the cache stays small whatever a
+// client sends.
+const (
+	uaCacheSize   = 4096
+	uaCacheMaxLen = 512
+)
 
 // agent is what a user agent says about the browser and device.
 type agent struct {
@@ -39,6 +44,9 @@ func (u *uaParser) parse(s string) agent {
 		return a
 	}
 	a = u.parseNew(s)
+	if len(s) > uaCacheMaxLen {
+		return a
+	}
 	u.mu.Lock()
 	if len(u.seen) >= uaCacheSize || u.seen == nil {
 		u.seen = make(map[string]agent, uaCacheSize)

@@ -2,6 +2,7 @@ package capture
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +29,14 @@ func TestUserAgentCache(t *testing.T) {
 	}
 	if got := u.parse(chrome); got != fresh {
 		t.Fatalf("after the cache started over: parse = %+v, want %+v", got, fresh)
+	}
+
+	long := chrome + strings.Repeat(" x", uaCacheMaxLen)
+	u.seen = nil
+	if got := u.parse(long); got.Browser != "Chrome" {
+		t.Fatalf("long agent parsed as %+v, want Chrome", got)
+	}
+	if _, ok := u.seen[long]; ok {
+		t.Fatalf("an agent of %d bytes was remembered; the limit is %d", len(long), uaCacheMaxLen)
 	}
 }
