@@ -57,6 +57,9 @@ type DB struct {
 	seen map[event.OrgID]*seenFilter
 	// knownKeys caches property keys already in prop_keys; under writeMu.
 	knownKeys map[propKeyID]bool
+	// appendConn is the C API connection events are appended on, opened
+	// by the first append; under writeMu.
+	appendConn *chunkConn
 }
 
 // Open opens (creating if needed) the database and applies the schema.
@@ -130,6 +133,12 @@ func (db *DB) SQL() *sql.DB { return db.sql }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.writeMu.Lock()
+	if db.appendConn != nil {
+		db.appendConn.close()
+		db.appendConn = nil
+	}
+	db.writeMu.Unlock()
 	err := db.sql.Close()
 	if cerr := db.conn.Close(); err == nil {
 		err = cerr

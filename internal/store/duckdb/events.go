@@ -35,13 +35,17 @@ func (db *DB) AppendEvents(ctx context.Context, org event.OrgID, recs []event.Re
 		return 0, err
 	}
 
-	cc, err := db.chunkConn()
-	if err != nil {
-		return 0, fmt.Errorf("append events: %w", err)
+	if db.appendConn == nil {
+		if db.appendConn, err = db.chunkConn(); err != nil {
+			return 0, fmt.Errorf("append events: %w", err)
+		}
 	}
-	defer cc.close()
-	keys, err := appendRows(cc, org, fresh)
+	keys, err := appendRows(db.appendConn, org, fresh)
 	if err != nil {
+		// Start the next append on a fresh connection, whatever state
+		// the failure left this one's transaction in.
+		db.appendConn.close()
+		db.appendConn = nil
 		return 0, fmt.Errorf("append events: %w", err)
 	}
 	if err := db.savePropKeys(ctx, org, keys); err != nil {
