@@ -193,7 +193,7 @@ func coerce(t event.PropType, raw json.RawMessage) (json.RawMessage, error) {
 		if err := json.Unmarshal(raw, &s); err != nil {
 			return nil, fmt.Errorf("want an RFC 3339 date string")
 		}
-		d, err := time.Parse(time.RFC3339Nano, s)
+		d, err := event.ParseTime(s)
 		if err != nil {
 			return nil, fmt.Errorf("want an RFC 3339 date string")
 		}

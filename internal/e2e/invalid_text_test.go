@@ -85,3 +85,19 @@ func TestInvalidTextIsStoredMended(t *testing.T) {
 		}
 	}
 }
+
+// TestLowercaseRFC3339 sends the lower-case "t" and "z" RFC 3339 allows.
+func TestLowercaseRFC3339(t *testing.T) {
+	e := newEnv(t)
+	body := `{"user":{"uid":"u1"},"name":"late","timestamp":"2024-05-01t10:00:04.5z",` +
+		`"properties":{"when_date":"2024-05-01t09:00:00z"}}`
+	if code := e.call("POST", "/v2/events", body, nil); code != 200 {
+		t.Fatalf("POST /v2/events with a lower-case t and z: HTTP %d, want 200", code)
+	}
+	out, _ := e.exportFile(map[string]any{"segmentId": "everyone", "type": "TYPE_EVENT",
+		"format": "FORMAT_NDJSON", "fields": []string{"EventStart", "evt_when_date"}, "timeRange": may1})
+	if !strings.Contains(string(out), `"EventStart":"2024-05-01T10:00:04.500Z"`) ||
+		!strings.Contains(string(out), `"evt_when_date":"2024-05-01T09:00:00.000Z"`) {
+		t.Errorf("export = %s, want the event at 10:00:04.5 with its date", out)
+	}
+}

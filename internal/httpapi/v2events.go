@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/backstory-dev/backstory/internal/capture"
 	"github.com/backstory-dev/backstory/internal/event"
@@ -81,7 +80,7 @@ func (b eventBody) serverEvent() (capture.ServerEvent, error) {
 		e.UserID = event.IndvID(id)
 	}
 	if b.Timestamp != "" {
-		t, err := time.Parse(time.RFC3339Nano, b.Timestamp)
+		t, err := event.ParseTime(b.Timestamp)
 		if err != nil {
 			return e, event.Invalid("timestamp: want an RFC 3339 time")
 		}

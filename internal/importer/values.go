@@ -150,7 +150,7 @@ func parseFloat(s string) (float64, error) {
 // parseTime parses an RFC 3339 time with any offset and returns it in
 // UTC, truncated to the microseconds the store keeps.
 func parseTime(s string) (time.Time, error) {
-	t, err := time.Parse(time.RFC3339, s)
+	t, err := event.ParseTime(s)
 	if err != nil {
 		return time.Time{}, errNotTime
 	}
