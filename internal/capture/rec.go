@@ -264,15 +264,21 @@ func (s *Service) recRecord(d *store.Device, e *RecEvent, received time.Time, sk
 	if e.ReqStatus != nil {
 		v["ReqStatus"] = *e.ReqStatus
 	}
-	flag := func(name string, on bool) {
-		if on {
+	// A click's modifiers are 0 or 1, as in the hosted export; other
+	// events have none.
+	flag := func(name string, on, always bool) {
+		switch {
+		case on:
 			v[name] = int64(1)
+		case always:
+			v[name] = int64(0)
 		}
 	}
-	flag("EventModFrustrated", e.Rage)
-	flag("EventModDead", e.Dead)
-	flag("EventModError", e.Error)
-	flag("EventIsBot", ag.Bot)
+	click := typ == "click"
+	flag("EventModFrustrated", e.Rage, click)
+	flag("EventModDead", e.Dead, click)
+	flag("EventModError", e.Error, click)
+	flag("EventIsBot", ag.Bot, false)
 	for k, name := range timingColumns {
 		if ms, ok := e.Timing[k]; ok {
 			v[name] = ms

@@ -177,3 +177,38 @@ func FuzzRecBatch(f *testing.F) {
 		}
 	})
 }
+
+// TestClickModifiersAreFlags checks that a browser click carries its
+// three modifiers as 0 or 1, as the hosted export does, and that other
+// events carry none.
+func TestClickModifiersAreFlags(t *testing.T) {
+	s, db := openService(t)
+	ts := time.Date(2026, 12, 3, 11, 59, 0, 0, time.UTC)
+	b := RecBatch{Org: string(recOrg), Device: "dev-1", Events: []RecEvent{
+		{ID: "e1", Type: "navigate", TS: ts, URL: "https://shop.example/"},
+		{ID: "e2", Type: "click", TS: ts.Add(time.Second)},
+		{ID: "e3", Type: "click", TS: ts.Add(2 * time.Second), Dead: true},
+	}}
+	if _, err := s.Record(context.Background(), recOrg, b); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := db.Query(`SELECT event_id, mod_frustrated::VARCHAR, mod_dead::VARCHAR,
+		mod_error::VARCHAR FROM events ORDER BY event_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var id string
+		var rage, dead, errs sql.NullString
+		if err := rows.Scan(&id, &rage, &dead, &errs); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, fmt.Sprint(id, " ", nullable(rage), nullable(dead), nullable(errs)))
+	}
+	want := []string{"e1 <nil> <nil> <nil>", "e2 000", "e3 010"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("stored %q, want %q", got, want)
+	}
+}
