@@ -101,3 +101,21 @@ func TestLowercaseRFC3339(t *testing.T) {
 		t.Errorf("export = %s, want the event at 10:00:04.5 with its date", out)
 	}
 }
+
+// TestRecErrorsNameTheField checks that a browser batch of the wrong
+// shape is answered in the API's terms, not Go's.
+func TestRecErrorsNameTheField(t *testing.T) {
+	e := newEnv(t)
+	for _, c := range []struct{ body, want string }{
+		{`{"org":"` + string(testOrg) + `","device":"d1","events":"x"}`, "events: want a list, got JSON string"},
+		{`{"org":"` + string(testOrg) + `","device":"d1","events":[{"type":7}]}`, "events.type: want a string, got JSON number"},
+		{`{"org":`, "not valid JSON"},
+	} {
+		var out map[string]any
+		code := e.callKey("", "POST", "/rec/events", c.body, &out)
+		msg, _ := out["message"].(string)
+		if code != 400 || !strings.Contains(msg, c.want) || strings.Contains(msg, "Go ") {
+			t.Errorf("%s: HTTP %d %q, want 400 saying %q", c.body, code, msg, c.want)
+		}
+	}
+}

@@ -71,7 +71,7 @@ func (s *Server) recEvents(w http.ResponseWriter, r *http.Request) {
 	var b capture.RecBatch
 	d := json.NewDecoder(bytes.NewReader(body))
 	if err := d.Decode(&b); err != nil {
-		writeError(w, event.Invalid("the batch is not valid JSON: %v", shortErr(err)))
+		writeError(w, jsonError(err))
 		return
 	}
 	if err := b.Validate(); err != nil {
@@ -103,14 +103,6 @@ func (s *Server) recEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	EventsIngested.WithLabelValues("browser").Add(float64(n))
 	writeJSON(w, http.StatusOK, map[string]int{"stored": n, "received": len(b.Events)})
-}
-
-func shortErr(err error) string {
-	s := err.Error()
-	if len(s) > 120 {
-		s = s[:120]
-	}
-	return s
 }
 
 // knownOrg reports whether org exists.
