@@ -83,20 +83,6 @@ func newEventAppender(conn mapping.Connection) (*eventAppender, error) {
 	return a, nil
 }
 
-// storedType is the DuckDB type a column kind is stored as; it matches
-// sqlType.
-func storedType(k event.Kind) mapping.Type {
-	switch k {
-	case event.KindInt, event.KindFlag:
-		return mapping.TypeBigInt
-	case event.KindFloat:
-		return mapping.TypeDouble
-	case event.KindTime:
-		return mapping.TypeTimestamp
-	}
-	return mapping.TypeVarchar
-}
-
 // startChunk points the columns at the (reset) chunk's vectors and marks
 // every value null.
 func (a *eventAppender) startChunk() {

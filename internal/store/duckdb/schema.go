@@ -4,20 +4,35 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/duckdb/duckdb-go/v2/mapping"
+
 	"github.com/backstory-dev/backstory/internal/event"
 )
 
-// sqlType is the DuckDB type of a column kind.
+// sqlType is the DuckDB type of a column kind, as the schema names it.
 func sqlType(k event.Kind) string {
-	switch k {
-	case event.KindInt, event.KindFlag:
+	switch storedType(k) {
+	case mapping.TypeBigInt:
 		return "BIGINT"
-	case event.KindFloat:
+	case mapping.TypeDouble:
 		return "DOUBLE"
-	case event.KindTime:
+	case mapping.TypeTimestamp:
 		return "TIMESTAMP"
 	}
 	return "VARCHAR"
+}
+
+// storedType is the DuckDB type a column kind is stored as.
+func storedType(k event.Kind) mapping.Type {
+	switch k {
+	case event.KindInt, event.KindFlag:
+		return mapping.TypeBigInt
+	case event.KindFloat:
+		return mapping.TypeDouble
+	case event.KindTime:
+		return mapping.TypeTimestamp
+	}
+	return mapping.TypeVarchar
 }
 
 // eventsDDL creates the events table from the column catalog: one wide,
