@@ -69,13 +69,18 @@ func (c *countWriter) Write(p []byte) (int, error) {
 // benchWrite writes b.N rows; each op is one row. Run with
 // -benchtime=1000000x for a million-row file.
 func benchWrite(b *testing.B, f Format, c Compression) {
-	rows := benchRows(4096)
+	benchRowsOf(b, f, c, benchFields, benchRows(4096))
+}
+
+// benchRowsOf writes b.N rows of fields, cycling through rows, in format
+// f with compression c, and reports rows/s and bytes a row.
+func benchRowsOf(b *testing.B, f Format, c Compression, fields []Field, rows [][]any) {
 	var out countWriter
 	zw, err := Compress(&out, OuterCompression(f, c))
 	if err != nil {
 		b.Fatal(err)
 	}
-	w, err := NewWriter(zw, f, benchFields, Options{Compression: c,
+	w, err := NewWriter(zw, f, fields, Options{Compression: c,
 		EscapeFormulas: true})
 	if err != nil {
 		b.Fatal(err)

@@ -30,25 +30,7 @@ func BenchmarkParquetFileRows(b *testing.B) {
 
 	for _, c := range []Compression{CompressionNone, CompressionGzip} {
 		b.Run(string(c), func(b *testing.B) {
-			var out countWriter
-			w, err := NewWriter(&out, FormatParquet, fields,
-				Options{Compression: c})
-			if err != nil {
-				b.Fatal(err)
-			}
-			b.ReportAllocs()
-			b.ResetTimer()
-			for i := range b.N {
-				if err := w.Write(rows[i%len(rows)]); err != nil {
-					b.Fatal(err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				b.Fatal(err)
-			}
-			b.StopTimer()
-			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-			b.ReportMetric(float64(out.n)/float64(b.N), "B/row")
+			benchRowsOf(b, FormatParquet, c, fields, rows)
 		})
 	}
 }
