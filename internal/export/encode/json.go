@@ -6,7 +6,8 @@ import (
 	"io"
 	"strconv"
 	"time"
-	"unicode/utf8"
+
+	"github.com/backstory-dev/backstory/internal/event"
 )
 
 // jsonWriter writes rows as JSON objects whose keys are the field names
@@ -25,7 +26,7 @@ type jsonWriter struct {
 func newJSONWriter(w io.Writer, fields []Field, opt Options, lines bool) *jsonWriter {
 	keys := make([][]byte, len(fields))
 	for i, f := range fields {
-		keys[i] = append(appendJSONString(nil, f.Name), ':')
+		keys[i] = append(event.AppendJSONString(nil, f.Name), ':')
 	}
 	return &jsonWriter{out: newSink(w), fields: fields, keys: keys,
 		loc: opt.Location, lines: lines}
@@ -116,7 +117,7 @@ func (j *jsonWriter) appendMember(b []byte, i int, v any, first bool) ([]byte, b
 
 	switch x := v.(type) {
 	case string:
-		b = appendJSONString(b, x)
+		b = event.AppendJSONString(b, x)
 	case int64:
 		b = strconv.AppendInt(b, x, 10)
 	case int:
@@ -146,68 +147,4 @@ func isRaw(v any) bool {
 		return true
 	}
 	return false
-}
-
-// jsonSafe marks the ASCII bytes that appear unescaped in a JSON string.
-var jsonSafe = func() (t [utf8.RuneSelf]bool) {
-	for c := 0x20; c < utf8.RuneSelf; c++ {
-		t[c] = c != '"' && c != '\\'
-	}
-	return t
-}()
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Control characters are
-// escaped; other characters, non-ASCII included, are kept as UTF-8, and
-// < > & are not HTML-escaped. Invalid UTF-8 becomes U+FFFD, as
-// encoding/json does, so the output is always valid JSON.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	valid := utf8.ValidString(s)
-
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if jsonSafe[c] {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			b = appendEscape(b, c)
-			i++
-			start = i
-			continue
-		}
-		if valid {
-			i++
-			continue
-		}
-
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			start = i + size
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
-}
-
-// appendEscape appends the JSON escape of an ASCII byte.
-func appendEscape(b []byte, c byte) []byte {
-	switch c {
-	case '"', '\\':
-		return append(b, '\\', c)
-	case '\n':
-		return append(b, '\\', 'n')
-	case '\r':
-		return append(b, '\\', 'r')
-	case '\t':
-		return append(b, '\\', 't')
-	}
-	return append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
 }

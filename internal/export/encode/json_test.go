@@ -80,7 +80,7 @@ func TestJSONUnicode(t *testing.T) {
 		{"", `""`},
 	}
 	for _, tc := range cases {
-		got := string(appendJSONString(nil, tc.in))
+		got := string(event.AppendJSONString(nil, tc.in))
 		if got != tc.want {
 			t.Errorf("appendJSONString(%q) = %s, want %s", tc.in, got, tc.want)
 		}

@@ -7,9 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/backstory-dev/backstory/internal/event"
 )
@@ -224,43 +222,22 @@ func appendPropsJSON(b []byte, p event.Props) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, k)
+		b = event.AppendJSONString(b, k)
 		b = append(b, ':')
 		b = appendRawJSON(b, p[k])
 	}
 	return append(b, '}')
 }
 
-// appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, `\u00`...)
-			b = append(b, hexDigits[c>>4], hexDigits[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendRawJSON appends a raw JSON value, compacted when it holds
-// whitespace, as the props columns store it.
+// appendRawJSON appends a raw JSON value as the props columns store it:
+// lists and objects compacted, since a client may have spaced them out
+// (a single string, number or literal is one token already).
 func appendRawJSON(b []byte, raw json.RawMessage) []byte {
 	raw = mendJSON(raw)
-	if bytes.ContainsAny(raw, " \t\r\n") {
-		var out bytes.Buffer
-		if json.Compact(&out, raw) == nil {
-			return append(b, out.Bytes()...)
+	if len(raw) > 0 && (raw[0] == '[' || raw[0] == '{') {
+		out := bytes.NewBuffer(b)
+		if json.Compact(out, raw) == nil {
+			return out.Bytes()
 		}
 	}
 	return append(b, raw...)
