@@ -58,4 +58,16 @@ func TestPreview(t *testing.T) {
 	if got.Estimate.Rows != 2 || got.Estimate.Bytes != int64(len(file)) {
 		t.Errorf("estimate = %+v, want 2 rows and %d bytes (the file's size)", got.Estimate, len(file))
 	}
+
+	// A segment nobody is in previews as zeros, not an error.
+	none := map[string]any{"timeRange": map[string]any{"all": true},
+		"criteria": []any{map[string]any{"did": map[string]any{"type": "custom",
+			"where": []any{map[string]any{"field": "name", "op": "eq", "value": "never"}}}}}}
+	got.People, got.Sessions, got.Events, got.PerDay = -1, -1, -1, nil
+	if code := e.call("POST", "/segments/v1/preview", map[string]any{"definition": none}, &got); code != 200 {
+		t.Fatalf("preview of an empty segment: HTTP %d", code)
+	}
+	if got.People != 0 || got.Sessions != 0 || got.Events != 0 || len(got.PerDay) != 0 {
+		t.Errorf("empty segment = %+v, want zeros", got)
+	}
 }

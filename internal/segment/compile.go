@@ -2,7 +2,6 @@ package segment
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -140,8 +139,7 @@ type compiler struct {
 	d          Dialect
 	org        string
 	start, end time.Time
-	ctes       []store.Query // named seq0, seq1, ...
-	matched    []*filter     // positive event filters, for EventMatch
+	matched    []*filter // positive event filters, for EventMatch
 }
 
 // people writes the members query: people with an event in the window
@@ -167,22 +165,7 @@ func (c *compiler) people(p *plan) store.Query {
 		c.group(&body, p.match, nodes)
 	}
 
-	var w sqlw
-	for i, q := range c.ctes {
-		if i == 0 {
-			w.raw("WITH ")
-		} else {
-			w.raw(", ")
-		}
-		w.raw(fmt.Sprintf("seq%d AS (", i))
-		w.add(q)
-		w.raw(")")
-	}
-	if len(c.ctes) > 0 {
-		w.raw(" ")
-	}
-	w.add(body.query())
-	return w.query()
+	return body.query()
 }
 
 // anchor picks the criterion whose member set the members query starts

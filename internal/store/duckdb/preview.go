@@ -50,19 +50,21 @@ func (db *DB) Preview(ctx context.Context, q store.PreviewQuery) (store.PreviewR
 }
 
 // previewActivity counts the members' events, sessions and active
-// people in the window, in all and per local day, in one scan.
+// people in the window, in all and per local day, in one scan. The
+// scan is first grouped by (day, person, session), a set a twentieth
+// the size of the events, so the distinct counts read that instead.
 func previewActivity(ctx context.Context, conn *sql.Conn, q store.ExportQuery, loc *time.Location, res *store.PreviewResult) error {
 	var s sqlBuilder
-	s.add("SELECT day, count(DISTINCT indv_id), count(DISTINCT session_id), count(*)," +
-		" GROUPING(day) FROM (SELECT ")
+	s.add("SELECT day, count(DISTINCT indv_id), count(DISTINCT session_id)," +
+		" COALESCE(sum(n), 0)::BIGINT, GROUPING(day) FROM (SELECT ")
 	if loc == nil || loc.String() == "UTC" {
 		s.add("CAST(e.event_start AS DATE)")
 	} else {
 		s.add("CAST(timezone(?, e.event_start AT TIME ZONE 'UTC') AS DATE)", loc.String())
 	}
-	s.add(" AS day, e.indv_id, e.session_id FROM events e")
+	s.add(" AS day, e.indv_id, e.session_id, count(*) AS n FROM events e")
 	s.where(q)
-	s.add(") GROUP BY GROUPING SETS ((day), ()) ORDER BY day NULLS FIRST")
+	s.add(" GROUP BY ALL) GROUP BY GROUPING SETS ((day), ()) ORDER BY day NULLS FIRST")
 	rows, err := conn.QueryContext(ctx, s.b.String(), s.args...)
 	if err != nil {
 		return fmt.Errorf("preview activity: %w", err)
