@@ -224,7 +224,7 @@ func (s *server) previewStore(ctx context.Context, pc previewCase) (time.Duratio
 		return 0, err
 	}
 	_, err = s.db.Preview(ctx, store.PreviewQuery{Org: dataOrg, People: c.People,
-		Start: c.Start, End: c.End, Location: c.Location})
+		Start: c.Start, End: c.End, Location: c.Location, Funnel: c.Funnel})
 	return time.Since(start), err
 }
 

@@ -296,23 +296,15 @@ func (s *Server) preview(r *http.Request, def *segment.Definition, opt segment.C
 		return nil, err
 	}
 	// The funnel: members judged on the first k criteria, for each k.
-	// Judged on all of them they are the members, counted anyway.
-	var steps []store.Query
-	if len(comp.Steps) > 1 {
-		steps = comp.Steps[:len(comp.Steps)-1]
-	}
 	res, err := s.Preview.Preview(r.Context(), store.PreviewQuery{Org: opt.Org,
 		People: comp.People, Start: comp.Start, End: comp.End,
-		Location: comp.Location, Steps: steps})
+		Location: comp.Location, Funnel: comp.Funnel})
 	if err != nil {
 		return nil, err
 	}
 	funnel := []map[string]any{}
 	for k, n := range res.Funnel {
 		funnel = append(funnel, map[string]any{"criterion": k, "people": n})
-	}
-	if len(steps) > 0 {
-		funnel = append(funnel, map[string]any{"criterion": len(steps), "people": res.People})
 	}
 	perDay := res.PerDay
 	if perDay == nil {

@@ -2,6 +2,7 @@ package segment
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"time"
@@ -40,10 +41,13 @@ type Compiled struct {
 	// Start and End are the membership window, half-open; a zero value
 	// is unbounded.
 	Start, End time.Time
-	// Steps[k] selects the members as People does, judged on the first
-	// k+1 top-level criteria only: the sizes a preview shows after each
-	// criterion. It is empty when the definition has no criteria.
-	Steps []store.Query
+	// Funnel, for a preview of a definition with two or more top-level
+	// criteria, selects indv_id and the booleans step1 .. stepN: step k
+	// holds when the person is a member judged on the first k criteria
+	// only, and stepN is membership itself. Its rows include every
+	// member of every step, each person once, so one pass sizes them
+	// all. Its SQL is empty for fewer criteria.
+	Funnel store.Query
 	// Location is the timezone the definition was read in.
 	Location *time.Location
 }
@@ -91,9 +95,8 @@ func Compile(def *Definition, opt CompileOptions) (Compiled, error) {
 	out := Compiled{Start: c.start, End: c.end, Location: loc}
 	out.People = c.people(p) // collects the filters EventMatch needs
 	out.EventMatch = c.eventMatch()
-	for k := range p.nodes {
-		step := &plan{match: p.match, nodes: p.nodes[:k+1]}
-		out.Steps = append(out.Steps, fresh().people(step))
+	if len(p.nodes) > 1 {
+		out.Funnel = fresh().funnel(p)
 	}
 	return out, nil
 }
@@ -166,6 +169,68 @@ func (c *compiler) people(p *plan) store.Query {
 	}
 
 	return body.query()
+}
+
+// funnel writes the Funnel query of a plan (see Compiled.Funnel). Each
+// criterion is judged once per person, as c<k>; the steps combine them.
+// The rows are everyone active in the window, or, when every step needs
+// the first criterion and it can anchor, that criterion's members.
+func (c *compiler) funnel(p *plan) store.Query {
+	var w sqlw
+	nodes, from := p.nodes, 0
+	w.raw("SELECT f.indv_id")
+	sep := " AND "
+	if p.match == MatchAny {
+		sep = " OR "
+	}
+	if p.match == MatchAll && canAnchor(nodes[0]) {
+		from = 1 // c1 holds for every row
+	}
+	for k := range nodes {
+		w.raw(", (")
+		switch {
+		case k == 0 && from == 1:
+			w.raw("TRUE")
+		default:
+			for i := from; i <= k; i++ {
+				if i > from {
+					w.raw(sep)
+				}
+				w.raw(fmt.Sprintf("f.c%d", i+1))
+			}
+		}
+		w.raw(fmt.Sprintf(") AS step%d", k+1))
+	}
+	w.raw(" FROM (SELECT m.indv_id")
+	for i := from; i < len(nodes); i++ {
+		w.raw(", (")
+		c.node(&w, nodes[i])
+		w.raw(fmt.Sprintf(") AS c%d", i+1))
+	}
+	w.raw(" FROM (")
+	if from == 1 {
+		c.members(&w, nodes[0])
+	} else {
+		w.raw("SELECT DISTINCT e.indv_id FROM events e WHERE ")
+		c.scope(&w, "e")
+		w.raw(" AND e.indv_id IS NOT NULL")
+	}
+	w.raw(") m) f")
+	return w.query()
+}
+
+// canAnchor holds for a criterion that only people with an event in the
+// window meet, whose members set can start a members query (see
+// anchor).
+func canAnchor(n *node) bool {
+	switch {
+	case n.kind == nodeDid, n.kind == nodeSequence:
+		return true
+	case n.kind == nodeUser && n.cond.field.src == srcEvent:
+		return true
+	}
+	return n.kind == nodeUser && !n.cond.negate &&
+		(n.cond.field.src == srcPerson || n.cond.field.src == srcPersonProp)
 }
 
 // anchor picks the criterion whose member set the members query starts

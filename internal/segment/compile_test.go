@@ -580,11 +580,11 @@ func TestCompileSteps(t *testing.T) {
 		`{"didNot":{"type":"custom"}}`)
 	c := compileJSON(t, def, CompileOptions{Now: shopNow})
 	want := [][]int64{{1, 2, 3}, {1, 3}, {3}}
-	if len(c.Steps) != len(want) {
-		t.Fatalf("steps = %d, want %d", len(c.Steps), len(want))
+	if c.funnelSteps() != len(want) {
+		t.Fatalf("funnel steps = %d, want %d\nSQL: %s", c.funnelSteps(), len(want), c.Funnel.SQL)
 	}
-	for k, q := range c.Steps {
-		got := members(t, db, Compiled{People: q})
+	for k := range want {
+		got := members(t, db, funnelStep(c, k))
 		if !slices.Equal(got, want[k]) {
 			t.Errorf("step %d: members = %v, want %v", k, got, want[k])
 		}

@@ -12,6 +12,7 @@ import (
 	_ "github.com/duckdb/duckdb-go/v2"
 
 	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/backstory-dev/backstory/internal/store"
 	"github.com/backstory-dev/backstory/internal/store/duckdb"
 )
 
@@ -163,6 +164,22 @@ func members(t fataler, db *sql.DB, c Compiled) []int64 {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// funnelSteps is the number of steps c.Funnel selects, as a range.
+func (c Compiled) funnelSteps() int {
+	if c.Funnel.SQL == "" {
+		return 0
+	}
+	return strings.Count(c.Funnel.SQL[:strings.Index(c.Funnel.SQL, " FROM ")], " AS step")
+}
+
+// funnelStep is a Compiled whose People are the members of step k (from
+// 0) of c.Funnel.
+func funnelStep(c Compiled, k int) Compiled {
+	return Compiled{People: store.Query{
+		SQL:  fmt.Sprintf("SELECT indv_id FROM (%s) WHERE step%d", c.Funnel.SQL, k+1),
+		Args: c.Funnel.Args}}
 }
 
 // matchedEvents returns the ids of the org's events EventMatch selects.

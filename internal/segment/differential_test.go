@@ -54,6 +54,14 @@ func TestDifferential(t *testing.T) {
 				"SQL: %s\nargs: %v", got, want, c.Start, c.End, c.People.SQL,
 				c.People.Args)
 		}
+		for k := range c.funnelSteps() {
+			step := &plan{match: p.match, nodes: p.nodes[:k+1]}
+			got, want := members(t, db, funnelStep(c, k)), o.members(step, c.Start, c.End)
+			if !slices.Equal(got, want) {
+				t.Fatalf("funnel step %d: duckdb %v, oracle %v\nSQL: %s", k+1,
+					got, want, c.Funnel.SQL)
+			}
+		}
 		gotEv, wantEv := matchedEvents(t, db, c), o.matched(p, c.Start, c.End)
 		if !slices.Equal(gotEv, wantEv) {
 			t.Fatalf("event match: duckdb %v, oracle %v\nSQL: %s", gotEv,

@@ -273,8 +273,10 @@
 // column, indv_id) and an expression for the events that matched
 // (EventMatch: over the events table aliased e, true for an event in the
 // window that a did filter or a sequence step selects; didNot and user
-// criteria select no events), and for a preview the members after each
-// top-level criterion (Steps). All read only the given org. Every value
+// criteria select no events), and for a preview one query that judges
+// each top-level criterion once per person and says whether the person
+// is a member after the first k criteria, for each k (Funnel). All
+// read only the given org. Every value
 // is a bound parameter; the only names spelled into the SQL are
 // property keys that event.ValidPropName accepted. Times are compared at
 // the store's microsecond precision.

@@ -176,9 +176,11 @@ type PreviewQuery struct {
 	People     Query // the members; empty is everyone
 	Start, End time.Time
 	Location   *time.Location // for day boundaries
-	// Steps are member queries whose sizes the preview also counts (the
-	// funnel before its last step, which is People itself).
-	Steps []Query
+	// Funnel, when set, selects indv_id and booleans step1 .. stepN
+	// over a set holding every step's members, stepN being membership
+	// (segment.Compiled.Funnel); it then stands in for People, and the
+	// preview counts each step's members.
+	Funnel Query
 }
 
 // DayCount is the number of members active on one local day.
@@ -194,7 +196,7 @@ type PreviewResult struct {
 	Sessions     int64
 	Events       int64
 	PerDay       []DayCount
-	Funnel       []int64 // the members of each of Steps
+	Funnel       []int64 // the members of each step of the Funnel
 }
 
 // Previewer sizes segments before anyone exports them.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/event"
@@ -27,6 +28,20 @@ func (db *DB) Preview(ctx context.Context, q store.PreviewQuery) (store.PreviewR
 	}
 	defer end()
 	eq := store.ExportQuery{Org: q.Org, People: q.People, Start: q.Start, End: q.End}
+	if q.Funnel.SQL != "" {
+		// The steps are judged once, into a table that the members are
+		// then read from.
+		table, release, err := materialize(ctx, sqlExec(conn), q.Funnel)
+		if err != nil {
+			return res, fmt.Errorf("preview funnel: %w", err)
+		}
+		defer release()
+		if res.Funnel, err = countSteps(ctx, conn, table); err != nil {
+			return res, err
+		}
+		eq.People = store.Query{SQL: fmt.Sprintf("SELECT indv_id FROM %s WHERE step%d",
+			table, len(res.Funnel))}
+	}
 	release, err := materializeMembers(ctx, sqlExec(conn), &eq)
 	if err != nil {
 		return res, err
@@ -39,14 +54,45 @@ func (db *DB) Preview(ctx context.Context, q store.PreviewQuery) (store.PreviewR
 	if err := previewActivity(ctx, conn, eq, q.Location, &res); err != nil {
 		return res, err
 	}
-	for _, step := range q.Steps {
-		n, err := countRows(ctx, conn, step)
-		if err != nil {
-			return res, fmt.Errorf("preview funnel: %w", err)
-		}
-		res.Funnel = append(res.Funnel, n)
-	}
 	return res, nil
+}
+
+// countSteps counts the members of each step of a funnel table (see
+// store.PreviewQuery.Funnel).
+func countSteps(ctx context.Context, conn *sql.Conn, table string) ([]int64, error) {
+	rows, err := conn.QueryContext(ctx, "SELECT * FROM "+table+" LIMIT 0")
+	if err != nil {
+		return nil, fmt.Errorf("preview funnel: %w", err)
+	}
+	cols, err := rows.Columns()
+	rows.Close()
+	if err != nil {
+		return nil, fmt.Errorf("preview funnel: %w", err)
+	}
+	var q strings.Builder
+	steps := 0
+	for _, col := range cols {
+		if !strings.HasPrefix(col, "step") {
+			continue
+		}
+		if steps++; steps > 1 {
+			q.WriteString(", ")
+		}
+		fmt.Fprintf(&q, "count(*) FILTER (WHERE step%d)", steps)
+	}
+	if steps == 0 {
+		return nil, fmt.Errorf("preview funnel: no step columns in %v", cols)
+	}
+	out := make([]int64, steps)
+	dest := make([]any, steps)
+	for i := range out {
+		dest[i] = &out[i]
+	}
+	err = conn.QueryRowContext(ctx, "SELECT "+q.String()+" FROM "+table).Scan(dest...)
+	if err != nil {
+		return nil, fmt.Errorf("preview funnel: %w", err)
+	}
+	return out, nil
 }
 
 // previewActivity counts the members' events, sessions and active

@@ -82,14 +82,24 @@ func materializeMembers(ctx context.Context, exec execFunc, q *store.ExportQuery
 	if q.People.SQL == "" {
 		return func() {}, nil
 	}
-	var b [6]byte
-	rand.Read(b[:])
-	name := "export_members_" + hex.EncodeToString(b[:])
-	if err := exec(ctx, "CREATE TEMP TABLE "+name+" AS "+q.People.SQL, q.People.Args...); err != nil {
+	name, release, err := materialize(ctx, exec, q.People)
+	if err != nil {
 		return nil, fmt.Errorf("work out the segment's members: %w", err)
 	}
 	q.People = store.Query{SQL: "SELECT indv_id FROM " + name}
-	return func() {
+	return release, nil
+}
+
+// materialize stores a query's rows in a temporary table of a fresh
+// name on the connection exec runs on. release drops it.
+func materialize(ctx context.Context, exec execFunc, q store.Query) (name string, release func(), err error) {
+	var b [6]byte
+	rand.Read(b[:])
+	name = "tmp_" + hex.EncodeToString(b[:])
+	if err := exec(ctx, "CREATE TEMP TABLE "+name+" AS "+q.SQL, q.Args...); err != nil {
+		return "", nil, err
+	}
+	return name, func() {
 		exec(context.WithoutCancel(ctx), "DROP TABLE IF EXISTS "+name)
 	}, nil
 }
