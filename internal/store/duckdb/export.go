@@ -145,10 +145,19 @@ func (db *DB) ExportEvents(ctx context.Context, q store.ExportQuery, fn store.Ro
 	if q.OnTotal != nil {
 		q.OnTotal(total)
 	}
+	var span *peopleSpan
 	return readWindows(ctx, len(windows), func(ctx context.Context, i int, b *windowBuffer) error {
+		if plan.people != "" && (span == nil || i >= span.until) {
+			until := min(i+spanWindows, len(windows))
+			sq := q
+			sq.Start, sq.End = windows[i].start, windows[until-1].end
+			if span, err = readPeopleSpan(ctx, c, plan, sq, until); err != nil {
+				return err
+			}
+		}
 		wq := q
 		wq.Start, wq.End = windows[i].start, windows[i].end
-		return b.read(ctx, c, plan, wq)
+		return b.read(ctx, c, plan, wq, span)
 	}, fn)
 }
 

@@ -124,11 +124,12 @@ func TestWindowRowsShrinkWithWidth(t *testing.T) {
 
 // TestWindowedExportMatchesOneQuery exports people's columns and
 // properties across many small windows, where rows are sorted and people
-// joined in Go, and compares every row with one sorted, joined query.
+// joined in Go, and compares every row with one sorted, joined query: for
+// everyone and for a segment, over several spans of people.
 func TestWindowedExportMatchesOneQuery(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
-	fixWindowRows(t, 9)
+	fixWindowRows(t, 2) // about 50 windows, so more than 3 people spans
 
 	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
 	email := func(i int) *string { s := fmt.Sprintf("p%d@example.org", i); return &s }
@@ -142,13 +143,19 @@ func TestWindowedExportMatchesOneQuery(t *testing.T) {
 		t.Fatal(err)
 	}
 	var recs []event.Record
+	inSegment := 0
 	for i := range 120 {
 		// Out of time order on purpose, ties included.
 		at := start.Add(time.Duration((i*37)%50) * 7 * time.Minute)
 		r := rec(fmt.Sprintf("e%03d", i), at, fmt.Sprint("t", i))
-		r.Values["IndvId"] = int64(i%7 + 1) // 7 is anonymous: no person at all
+		// People change with time, so each span of windows has others;
+		// 6 and 7 have no row, and some events no person at all.
+		indv := int64((i*37)%50/8 + 1)
+		r.Values["IndvId"] = indv
 		if i%7 == 6 {
 			delete(r.Values, "IndvId")
+		} else if indv%2 == 0 {
+			inSegment++
 		}
 		recs = append(recs, r)
 	}
@@ -175,16 +182,26 @@ func TestWindowedExportMatchesOneQuery(t *testing.T) {
 		}
 		return out
 	}
-	q := store.ExportQuery{Org: "o", Columns: cols}
-	windowed := collect(q)
-	q.Limit = 1000 // one sorted query with the join in SQL
-	whole := collect(q)
-	if len(windowed) != 120 || len(whole) != 120 {
-		t.Fatalf("windowed export has %d rows, one query %d; want 120", len(windowed), len(whole))
-	}
-	for i := range whole {
-		if windowed[i] != whole[i] {
-			t.Fatalf("row %d: windowed %q, one query %q", i, windowed[i], whole[i])
+	for _, c := range []struct {
+		people store.Query
+		want   int
+	}{
+		{store.Query{}, 120},
+		{store.Query{SQL: "SELECT DISTINCT indv_id FROM events WHERE indv_id % 2 = 0"}, inSegment},
+	} {
+		q := store.ExportQuery{Org: "o", Columns: cols, People: c.people}
+		windowed := collect(q)
+		q.Limit = 1000 // one sorted query with the join in SQL
+		whole := collect(q)
+		if len(windowed) != c.want || len(whole) != c.want {
+			t.Fatalf("people %q: windowed export has %d rows, one query %d; want %d",
+				c.people.SQL, len(windowed), len(whole), c.want)
+		}
+		for i := range whole {
+			if windowed[i] != whole[i] {
+				t.Fatalf("people %q: row %d: windowed %q, one query %q", c.people.SQL,
+					i, windowed[i], whole[i])
+			}
 		}
 	}
 }
