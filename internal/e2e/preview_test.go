@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -57,6 +58,13 @@ func TestPreview(t *testing.T) {
 	file := e.csvExport(map[string]any{"segmentId": seg.ID})
 	if got.Estimate.Rows != 2 || got.Estimate.Bytes != int64(len(file)) {
 		t.Errorf("estimate = %+v, want 2 rows and %d bytes (the file's size)", got.Estimate, len(file))
+	}
+
+	// A timezone that does not exist is named in the error.
+	var bad struct{ Code, Message string }
+	if code := e.call("POST", "/segments/v1/preview", map[string]any{"definition": def,
+		"timezone": "Mars/Olympus"}, &bad); code != 400 || !strings.HasPrefix(bad.Message, "timezone: ") {
+		t.Errorf("unknown timezone: HTTP %d %+v, want 400 naming timezone", code, bad)
 	}
 
 	// A segment nobody is in previews as zeros, not an error.
