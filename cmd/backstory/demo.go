@@ -77,6 +77,6 @@ func loadDemo(ctx context.Context, db *duckdb.DB, org event.OrgID, log *slog.Log
 			return err
 		}
 	}
-	log.Info("demo data loaded", "events", events, "took", time.Since(start).Round(time.Millisecond))
+	log.Info("demo data loaded", "events", events, "took_ms", time.Since(start).Milliseconds())
 	return nil
 }

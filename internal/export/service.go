@@ -157,7 +157,7 @@ func (s *Service) runOne(ctx context.Context) bool {
 	}
 	state := s.finish(ctx, op, res, err)
 	log.InfoContext(ctx, "export finished", "state", state, "rows", res,
-		"took", time.Since(start).Round(time.Millisecond))
+		"took_ms", time.Since(start).Milliseconds())
 	return true
 }
 

@@ -45,7 +45,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		requestSeconds.Observe(took.Seconds())
 		s.Log.DebugContext(r.Context(), "request", "method", r.Method,
 			"path", r.URL.Path, "status", rec.status, "bytes", rec.bytes,
-			"took", took)
+			"took_ms", took.Milliseconds())
 	})
 }
 
