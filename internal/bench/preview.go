@@ -148,16 +148,20 @@ func measurePreview(ctx context.Context, srv *server, cfg Config) ([]PreviewResu
 			if perr != nil {
 				return nil, perr
 			}
+			phase := "HTTP preview"
 			if http, err = srv.previewHTTP(ctx, pc, &out[i]); err == nil {
+				phase = "compiled count"
 				if comp, err = srv.previewCompiled(ctx, pc, &out[i]); err == nil {
+					phase = "hand-written SQL"
 					if hand, err = srv.previewHand(ctx, pc, &out[i]); err == nil {
+						phase = "store Preview"
 						direct, err = srv.previewStore(ctx, pc)
 					}
 				}
 			}
 			stop()
 			if err != nil {
-				return nil, fmt.Errorf("%s: %w", pc.Name, err)
+				return nil, fmt.Errorf("%s: %s: %w", pc.Name, phase, err)
 			}
 			if run >= 0 {
 				times[i][0] = append(times[i][0], ms(http))
