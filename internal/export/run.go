@@ -66,13 +66,15 @@ func (s *Service) run(ctx context.Context, op *event.Operation) (int64, error) {
 		}
 		return nil
 	}
-	scan := func(fn store.RowFunc) error {
-		if req.Type == TypeIndividual {
-			return s.Events.ExportIndividuals(ctx, q, fn)
-		}
-		return s.Events.ExportEvents(ctx, q, fn)
+	// Rows come pointing into the store's buffers (see store.RowFunc) and
+	// are encoded as they come; the event store reads its next window
+	// meanwhile on a goroutine of its own.
+	if req.Type == TypeIndividual {
+		err = s.Events.ExportIndividuals(ctx, q, write)
+	} else {
+		err = s.Events.ExportEvents(ctx, q, write)
 	}
-	if err := pipelined(ctx, len(q.Columns), scan, write); err != nil {
+	if err != nil {
 		return rows, err
 	}
 	if err := w.Close(); err != nil {

@@ -49,9 +49,11 @@ type OutputColumn struct {
 	Prop   *event.PropColumn // set for custom properties
 }
 
-// RowFunc receives one row; the slice is reused between calls. Values are
-// int64, float64, string, time.Time (UTC), bool, []byte holding raw JSON,
-// or nil for a missing value.
+// RowFunc receives one row. Values are int64, float64, string, time.Time
+// (UTC), bool, []byte holding raw JSON, or nil for a missing value. The
+// slice is reused between calls, and the strings and bytes may point
+// into the store's buffers: they are valid until fn returns, and a
+// consumer that keeps one past that copies it.
 type RowFunc func(row []any) error
 
 // Events is the event store.

@@ -61,7 +61,7 @@ type parquetWriter struct {
 	err    error
 
 	cols  []parquetColumn
-	bytes []byte // backs the converted text values of the batch
+	bytes []byte // backs the text values of the batch
 	n     int    // rows buffered
 	group int    // rows written to the current row group
 }
@@ -162,7 +162,7 @@ func (p *parquetWriter) Write(row []any) error {
 	for i, v := range row {
 		c := &cols[i]
 		out := &c.vals[n]
-		if c.fast(out, v) {
+		if c.fast(out, v, &p.bytes) {
 			continue
 		}
 		val, err := p.value(c, v)
@@ -224,9 +224,9 @@ func (p *parquetWriter) flushBatch() error {
 
 // fast stores v in *out, the column's slot in the batch, when v has the
 // column's own Go type, the common case, and reports whether it did. A
-// string is not copied: the value points at it until the batch is
-// written.
-func (c *parquetColumn) fast(out *parquet.Value, v any) bool {
+// string is copied to text, the batch's bytes, first: the caller's may
+// change once Write returns (see store.RowFunc).
+func (c *parquetColumn) fast(out *parquet.Value, v any, text *[]byte) bool {
 	switch v := v.(type) {
 	case nil:
 		*out = c.null
@@ -239,7 +239,9 @@ func (c *parquetColumn) fast(out *parquet.Value, v any) bool {
 	case string:
 		if (c.kind == event.KindString || c.kind == event.KindJSON) &&
 			validUTF8(v) {
-			c.text(out, unsafe.StringData(v), len(v))
+			at := len(*text)
+			*text = append(*text, v...)
+			c.text(out, unsafe.SliceData((*text)[at:]), len(v))
 			return true
 		}
 	case time.Time:

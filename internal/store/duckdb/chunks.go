@@ -220,7 +220,12 @@ func (v *vector) str(row int) string {
 
 // arena holds the bytes of many strings in a few large blocks, so that a
 // window's strings cost a handful of allocations instead of one each.
-type arena struct{ block []byte }
+// reset keeps the blocks for the next window's strings, so it may be
+// called only once nothing reads the strings copied before it.
+type arena struct {
+	blocks [][]byte
+	cur    int // the block being filled
+}
 
 const arenaBlock = 64 << 10
 
@@ -231,10 +236,27 @@ func (a *arena) copy(s string) string {
 	if len(s) > arenaBlock/4 {
 		return string([]byte(s))
 	}
-	if cap(a.block)-len(a.block) < len(s) {
-		a.block = make([]byte, 0, arenaBlock)
+	if len(a.blocks) == 0 {
+		a.blocks = append(a.blocks, make([]byte, 0, arenaBlock))
 	}
-	at := len(a.block)
-	a.block = append(a.block, s...)
-	return unsafe.String(&a.block[at], len(s))
+	b := a.blocks[a.cur]
+	if cap(b)-len(b) < len(s) {
+		a.cur++
+		if a.cur == len(a.blocks) {
+			a.blocks = append(a.blocks, make([]byte, 0, arenaBlock))
+		}
+		b = a.blocks[a.cur]
+	}
+	at := len(b)
+	b = append(b, s...)
+	a.blocks[a.cur] = b
+	return unsafe.String(&b[at], len(s))
+}
+
+// reset makes every block free for new strings.
+func (a *arena) reset() {
+	for i := range a.blocks {
+		a.blocks[i] = a.blocks[i][:0]
+	}
+	a.cur = 0
 }

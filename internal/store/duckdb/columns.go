@@ -43,10 +43,9 @@ const (
 	outTime
 )
 
-// reset empties the columns for values of the given kinds. Values are
-// handed on pointing into their column (see value), and may still be on
-// their way to the encoder, so the value slices are new ones, sized as
-// the last; the null flags are reused.
+// reset empties the columns for values of the given kinds, keeping their
+// memory. Values are handed on pointing into their column (see value), so
+// a window's columns are reset only once its rows have been written out.
 func (cs *columns) reset(kinds []event.Kind) {
 	if len(cs.cols) != len(kinds) {
 		cs.cols = make([]column, len(kinds))
@@ -54,17 +53,9 @@ func (cs *columns) reset(kinds []event.Kind) {
 	for i := range cs.cols {
 		c := &cs.cols[i]
 		*c = column{kind: kinds[i], null: c.null[:0],
-			ints: fresh(c.ints), flts: fresh(c.flts), strs: fresh(c.strs)}
+			ints: c.ints[:0], flts: c.flts[:0], strs: c.strs[:0]}
 	}
 	cs.rows = 0
-}
-
-// fresh is an empty slice with the capacity of s, or nil.
-func fresh[T any](s []T) []T {
-	if cap(s) == 0 {
-		return nil
-	}
-	return make([]T, 0, cap(s))
 }
 
 // appendChunk appends the rows of ch, reading column i from vector

@@ -111,9 +111,9 @@ func compareKeys(a, b rowKey) int {
 func (w *windowBuffer) read(ctx context.Context, c *chunkConn, p windowPlan, q store.ExportQuery, span *peopleSpan) error {
 	w.plan, w.keys, w.people = p, w.keys[:0], span
 	w.events.reset(p.eventKinds)
-	// Strings of the last window may still be on their way to the
-	// encoder, so a window's strings go to blocks of their own.
-	w.arena = arena{}
+	// The rows read into this buffer last were all written out before it
+	// came back to be read into (see readWindows).
+	w.arena.reset()
 	var s sqlBuilder
 	s.add("SELECT " + p.events + " FROM events e")
 	s.where(q)
@@ -206,7 +206,11 @@ func (w *windowBuffer) emit(ctx context.Context, fn store.RowFunc) error {
 // readWindows reads n windows in order with read and hands their rows,
 // sorted, to fn. A window is read while the one before it is handed on,
 // so that the rows keep flowing to the encoder while DuckDB runs the next
-// window's queries; two windows are held at a time.
+// window's queries; two windows are held at a time. A window's buffer is
+// read into again once its last row has been handed on, so fn must have
+// finished with a row's values when it returns: the memory of the two
+// windows is all an export holds, and nothing of it is left for the
+// collector (fresh buffers for every window doubled the heap).
 func readWindows(ctx context.Context, n int, read func(context.Context, int, *windowBuffer) error, fn store.RowFunc) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

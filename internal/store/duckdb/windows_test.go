@@ -4,10 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/event"
+	"github.com/backstory-dev/backstory/internal/export/encode"
 	"github.com/backstory-dev/backstory/internal/store"
 )
 
@@ -52,8 +56,9 @@ func TestExportWindowsKeepOrder(t *testing.T) {
 		if at.Before(last) || at.Equal(last) && id <= lastID {
 			t.Fatalf("row %s at %v came after %s at %v", id, at, lastID, last)
 		}
-		last, lastID = at, id
-		got = append(got, id)
+		// The row's strings are the window's, reused once it is sent.
+		last, lastID = at, strings.Clone(id)
+		got = append(got, lastID)
 		return nil
 	})
 	if err != nil {
@@ -130,46 +135,7 @@ func TestWindowedExportMatchesOneQuery(t *testing.T) {
 	ctx := context.Background()
 	db := openTest(t)
 	fixWindowRows(t, 2) // about 50 windows, so more than 3 people spans
-
-	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
-	email := func(i int) *string { s := fmt.Sprintf("p%d@example.org", i); return &s }
-	var people []event.Person
-	for i := 1; i <= 5; i++ { // person 6 has events but no row
-		people = append(people, event.Person{OrgID: "o", IndvID: event.IndvID(i),
-			Email: email(i), Created: start, Updated: start,
-			Props: event.Props{"plan_str": json.RawMessage(fmt.Sprintf("%q", fmt.Sprint("plan", i)))}})
-	}
-	if err := db.SavePeople(ctx, people); err != nil {
-		t.Fatal(err)
-	}
-	var recs []event.Record
-	inSegment := 0
-	for i := range 120 {
-		// Out of time order on purpose, ties included.
-		at := start.Add(time.Duration((i*37)%50) * 7 * time.Minute)
-		r := rec(fmt.Sprintf("e%03d", i), at, fmt.Sprint("t", i))
-		// People change with time, so each span of windows has others;
-		// 6 and 7 have no row, and some events no person at all.
-		indv := int64((i*37)%50/8 + 1)
-		r.Values["IndvId"] = indv
-		if i%7 == 6 {
-			delete(r.Values, "IndvId")
-		} else if indv%2 == 0 {
-			inSegment++
-		}
-		recs = append(recs, r)
-	}
-	if _, err := db.AppendEvents(ctx, "o", recs); err != nil {
-		t.Fatal(err)
-	}
-	var cols []store.OutputColumn
-	for _, name := range []string{"EventId", "UserEmail", "EventStart", "IndvId", "EventTargetText", "UserAppKey"} {
-		c, _ := event.LookupEventColumn(name)
-		cols = append(cols, store.OutputColumn{Name: name, Kind: c.Kind, Column: &c})
-	}
-	plan, _ := event.ParsePropKey("plan_str")
-	cols = append(cols, store.OutputColumn{Name: "user_plan_str", Kind: event.KindString,
-		Prop: &event.PropColumn{Scope: event.ScopeUser, Key: plan}})
+	cols, inSegment := seedPeopleOverTime(t, db)
 
 	collect := func(q store.ExportQuery) []string {
 		var out []string
@@ -202,6 +168,121 @@ func TestWindowedExportMatchesOneQuery(t *testing.T) {
 				t.Fatalf("people %q: row %d: windowed %q, one query %q", c.people.SQL,
 					i, windowed[i], whole[i])
 			}
+		}
+	}
+}
+
+// seedPeopleOverTime stores 120 events of org "o" over about six hours,
+// out of time order and with ties, whose people change with time (so each
+// span of windows has others); some events have no person and some
+// people no row. It returns export columns that read events, people and a
+// person property, and how many events are of even-numbered people.
+func seedPeopleOverTime(t *testing.T, db *DB) (cols []store.OutputColumn, inSegment int) {
+	t.Helper()
+	ctx := context.Background()
+	start := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	email := func(i int) *string { s := fmt.Sprintf("p%d@example.org", i); return &s }
+	var people []event.Person
+	for i := 1; i <= 5; i++ { // person 6 has events but no row
+		people = append(people, event.Person{OrgID: "o", IndvID: event.IndvID(i),
+			Email: email(i), Created: start, Updated: start,
+			Props: event.Props{"plan_str": json.RawMessage(fmt.Sprintf("%q", fmt.Sprint("plan", i)))}})
+	}
+	if err := db.SavePeople(ctx, people); err != nil {
+		t.Fatal(err)
+	}
+	var recs []event.Record
+	for i := range 120 {
+		// Out of time order on purpose, ties included.
+		at := start.Add(time.Duration((i*37)%50) * 7 * time.Minute)
+		r := rec(fmt.Sprintf("e%03d", i), at, fmt.Sprint("t", i))
+		// People change with time, so each span of windows has others;
+		// 6 and 7 have no row, and some events no person at all.
+		indv := int64((i*37)%50/8 + 1)
+		r.Values["IndvId"] = indv
+		if i%7 == 6 {
+			delete(r.Values, "IndvId")
+		} else if indv%2 == 0 {
+			inSegment++
+		}
+		recs = append(recs, r)
+	}
+	if _, err := db.AppendEvents(ctx, "o", recs); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"EventId", "UserEmail", "EventStart", "IndvId", "EventTargetText", "UserAppKey"} {
+		c, _ := event.LookupEventColumn(name)
+		cols = append(cols, store.OutputColumn{Name: name, Kind: c.Kind, Column: &c})
+	}
+	plan, _ := event.ParsePropKey("plan_str")
+	cols = append(cols, store.OutputColumn{Name: "user_plan_str", Kind: event.KindString,
+		Prop: &event.PropColumn{Scope: event.ScopeUser, Key: plan}})
+	return cols, inSegment
+}
+
+// TestWindowedParquetKeepsValues exports across many windows into
+// Parquet. A window's memory is read into again once its rows are handed
+// on, while the Parquet writer holds rows (here all of them) until it
+// writes a batch, so it must keep copies: read back, the file has the
+// rows of one sorted, joined query.
+func TestWindowedParquetKeepsValues(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t)
+	fixWindowRows(t, 2)
+	cols, _ := seedPeopleOverTime(t, db)
+	fields := make([]encode.Field, len(cols))
+	for i, c := range cols {
+		fields[i] = encode.Field{Name: c.Name, Kind: c.Kind}
+	}
+	readBack := func(q store.ExportQuery) []string {
+		path := filepath.Join(t.TempDir(), "export.parquet")
+		f, err := os.Create(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w, err := encode.NewWriter(f, encode.FormatParquet, fields, encode.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ExportEvents(ctx, q, w.Write); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.SQL().QueryContext(ctx, "SELECT * FROM read_parquet(?)", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		for rows.Next() {
+			if err := rows.Scan(ptrs...); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, fmt.Sprint(vals...))
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	q := store.ExportQuery{Org: "o", Columns: cols}
+	windowed := readBack(q)
+	q.Limit = 1000 // one sorted query with the join in SQL
+	whole := readBack(q)
+	if len(windowed) != 120 || len(whole) != 120 {
+		t.Fatalf("windowed file has %d rows, one query's %d; want 120", len(windowed), len(whole))
+	}
+	for i := range whole {
+		if windowed[i] != whole[i] {
+			t.Fatalf("row %d: windowed %q, one query %q", i, windowed[i], whole[i])
 		}
 	}
 }
