@@ -20,8 +20,9 @@ type columns struct {
 }
 
 // column is one column of values. What a value is depends on out: ints
-// holds integers, booleans (0 or 1) and instants (microseconds since the
-// epoch, UTC); floats holds doubles; strs holds text and raw JSON.
+// holds integers and booleans (0 or 1); flts doubles; strs text; raws
+// raw JSON (in the arena); tms instants, UTC. Each is held as the type it
+// is handed on as, so that it is boxed where it is (see boxAt).
 type column struct {
 	kind  event.Kind
 	out   outType // set from the first chunk's vector type
@@ -29,6 +30,8 @@ type column struct {
 	ints  []int64
 	flts  []float64
 	strs  []string
+	raws  [][]byte
+	tms   []time.Time
 	ready bool
 }
 
@@ -52,8 +55,8 @@ func (cs *columns) reset(kinds []event.Kind) {
 	}
 	for i := range cs.cols {
 		c := &cs.cols[i]
-		*c = column{kind: kinds[i], null: c.null[:0],
-			ints: c.ints[:0], flts: c.flts[:0], strs: c.strs[:0]}
+		*c = column{kind: kinds[i], null: c.null[:0], ints: c.ints[:0],
+			flts: c.flts[:0], strs: c.strs[:0], raws: c.raws[:0], tms: c.tms[:0]}
 	}
 	cs.rows = 0
 }
@@ -79,12 +82,30 @@ func (c *column) appendVector(v *vector, n int, a *arena) error {
 	for r := range n {
 		null := v.null(r)
 		switch c.out {
-		case outString, outJSON:
+		case outString:
 			s := ""
 			if !null {
 				s = a.copy(v.str(r))
 			}
 			c.strs = append(c.strs, s)
+		case outJSON:
+			// The encoders only read raw JSON, so the bytes can be the
+			// arena's own.
+			var b []byte
+			if !null {
+				s := a.copy(v.str(r))
+				b = unsafe.Slice(unsafe.StringData(s), len(s))
+			}
+			c.raws = append(c.raws, b)
+		case outTime:
+			var t time.Time
+			if !null {
+				var us int64
+				if us, null = c.integer(v, r); !null {
+					t = time.UnixMicro(us).UTC()
+				}
+			}
+			c.tms = append(c.tms, t)
 		case outFloat:
 			f := 0.0
 			if !null {
@@ -162,10 +183,7 @@ func (c *column) value(r int) any {
 	case outString:
 		return boxAt(&c.strs[r], stringType)
 	case outJSON:
-		// The encoders only read raw JSON, so the bytes can be the
-		// string's own.
-		s := c.strs[r]
-		return unsafe.Slice(unsafe.StringData(s), len(s))
+		return boxAt(&c.raws[r], bytesType)
 	case outInt:
 		return boxAt(&c.ints[r], int64Type)
 	case outFloat:
@@ -173,27 +191,30 @@ func (c *column) value(r int) any {
 	case outBool:
 		return c.ints[r] == 1
 	}
-	return time.UnixMicro(c.ints[r]).UTC()
+	return boxAt(&c.tms[r], timeType)
 }
 
 // An interface value is two words: its type and a pointer to its value.
-// Converting a string, int64 or float64 to an interface copies the value
-// to the heap first (ints under 256 excepted); a 10M-row export made a
-// few hundred million such copies, a fifth of its time in allocation and
-// collection. boxAt builds the interface around the value where it
-// already is, in a column that is not changed afterwards (see reset).
+// Converting a string, number, slice or time to an interface copies the
+// value to the heap first (ints under 256 excepted); a 10M-row export
+// made a few hundred million such copies, a fifth of its time in
+// allocation and collection. boxAt builds the interface around the value
+// where it already is, in a column that is not changed until the row has
+// been written out (see reset).
 type eface struct{ typ, data unsafe.Pointer }
 
 var (
 	stringType  = typeOf("")
 	int64Type   = typeOf(int64(0))
 	float64Type = typeOf(float64(0))
+	bytesType   = typeOf([]byte(nil))
+	timeType    = typeOf(time.Time{})
 )
 
 func typeOf(v any) unsafe.Pointer { return (*eface)(unsafe.Pointer(&v)).typ }
 
 // boxAt is any(*p) sharing *p, for a T whose type word is typ.
-func boxAt[T string | int64 | float64](p *T, typ unsafe.Pointer) (v any) {
+func boxAt[T string | int64 | float64 | []byte | time.Time](p *T, typ unsafe.Pointer) (v any) {
 	e := (*eface)(unsafe.Pointer(&v))
 	e.typ, e.data = typ, unsafe.Pointer(p)
 	return v

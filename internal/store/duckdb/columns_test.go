@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/backstory-dev/backstory/internal/event"
 )
@@ -16,13 +17,17 @@ import (
 // are dropped and collections run.
 func TestBoxAtIsAny(t *testing.T) {
 	var cs columns
+	at := time.Date(2024, 5, 1, 12, 30, 0, 1000, time.UTC)
 	cs.cols = []column{{strs: []string{"héllo", ""}, ints: []int64{1 << 40, -7},
-		flts: []float64{2.5, -0.0}}}
+		flts: []float64{2.5, -0.0}, raws: [][]byte{[]byte(`{"a":1}`)},
+		tms: []time.Time{at}}}
 	c := &cs.cols[0]
 	got := []any{boxAt(&c.strs[0], stringType), boxAt(&c.strs[1], stringType),
 		boxAt(&c.ints[0], int64Type), boxAt(&c.ints[1], int64Type),
-		boxAt(&c.flts[0], float64Type), boxAt(&c.flts[1], float64Type)}
-	want := []any{"héllo", "", int64(1 << 40), int64(-7), 2.5, -0.0}
+		boxAt(&c.flts[0], float64Type), boxAt(&c.flts[1], float64Type),
+		boxAt(&c.tms[0], timeType)}
+	want := []any{"héllo", "", int64(1 << 40), int64(-7), 2.5, -0.0, at}
+	raw := boxAt(&c.raws[0], bytesType)
 
 	cs, c = columns{}, nil
 	runtime.GC()
@@ -37,6 +42,12 @@ func TestBoxAtIsAny(t *testing.T) {
 		if fmt.Sprint(got[i]) != fmt.Sprint(want[i]) {
 			t.Errorf("value %d prints %v, want %v", i, got[i], want[i])
 		}
+	}
+	if b, ok := raw.([]byte); !ok || string(b) != `{"a":1}` {
+		t.Errorf("raw JSON = %#v, want the bytes {\"a\":1}", raw)
+	}
+	if tm := got[6].(time.Time); !tm.Equal(at) || tm.Location() != time.UTC {
+		t.Errorf("time = %v in %v, want %v in UTC", tm, tm.Location(), at)
 	}
 	switch v := got[0].(type) {
 	case string:
