@@ -102,6 +102,16 @@ func (r *Result) tables() []*table {
 			"RSS is its VmHWM after each export (reset between exports: %v).",
 			sm.Command, mib(sm.StartRSS), sm.HWMReset))
 		ts = append(ts, t)
+		if len(sm.Previews) > 0 {
+			t := &table{title: "Server process: previews at its memory limit",
+				head: []string{"segment", "people", "HTTP preview (median)"}}
+			for _, p := range sm.Previews {
+				t.add(p.Segment, count(p.People), msText(p.HTTPMs))
+			}
+			t.notes = append(t.notes, fmt.Sprintf("Through the same process after "+
+				"its exports; its peak RSS over the previews was %s.", mib(sm.PreviewPeakRSS)))
+			ts = append(ts, t)
+		}
 	}
 	if len(r.Targets) > 0 {
 		t := &table{title: "Targets", head: []string{"target", "want", "got", "met"}}

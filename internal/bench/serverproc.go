@@ -28,6 +28,18 @@ type ServerMemory struct {
 	// between exports; each peak is then the peak since it started.
 	HWMReset bool                 `json:"hwmReset"`
 	Exports  []ServerMemoryExport `json:"exports"`
+	// Previews are the five preview segments through the same process,
+	// after the exports: what its memory limit costs them.
+	Previews []ServerPreview `json:"previews"`
+	// PreviewPeakRSS is the server's VmHWM over the previews.
+	PreviewPeakRSS int64 `json:"previewPeakRss"`
+}
+
+// ServerPreview is one segment's preview through the server process.
+type ServerPreview struct {
+	Segment string  `json:"segment"`
+	People  int64   `json:"people"`
+	HTTPMs  float64 `json:"httpMs"` // median of the runs, after one untimed
 }
 
 // ServerMemoryExport is one export the server process ran.
@@ -55,7 +67,8 @@ func (m *ServerMemory) Peak() (ServerMemoryExport, bool) {
 // measureServerMemory starts cfg.ServerCommand with serve's flags on the
 // data folder (which the bench must have closed) and runs, for each
 // format, a gzip export of everyone through it, reading the process's
-// peak resident set after each.
+// peak resident set after each; then it times the five previews through
+// it, so that the cost of its memory limit to them shows.
 func measureServerMemory(ctx context.Context, cfg Config, adminKey string) (*ServerMemory, error) {
 	addr, err := freeAddr()
 	if err != nil {
@@ -123,6 +136,24 @@ func measureServerMemory(ctx context.Context, cfg Config, adminKey string) (*Ser
 		res.Exports = append(res.Exports, ServerMemoryExport{Format: f.Name, Gzip: true,
 			Rows: op.Rows, Seconds: time.Since(start).Seconds(), PeakRSS: status("VmHWM")})
 	}
+	progress(cfg, "server process previews")
+	os.WriteFile(fmt.Sprintf("/proc/%d/clear_refs", pid), []byte("5"), 0)
+	for _, pc := range previewCases {
+		var times []float64
+		var pr PreviewResult
+		for run := -1; run < cfg.Runs; run++ {
+			took, err := client.previewHTTP(ctx, pc, &pr)
+			if err != nil {
+				return res, fmt.Errorf("server process preview %s: %w", pc.Name, err)
+			}
+			if run >= 0 {
+				times = append(times, ms(took))
+			}
+		}
+		res.Previews = append(res.Previews, ServerPreview{Segment: pc.Name,
+			People: pr.People, HTTPMs: median(times)})
+	}
+	res.PreviewPeakRSS = status("VmHWM")
 	if err := stop(); err != nil {
 		var exit *exec.ExitError
 		if !errors.As(err, &exit) || exit.ExitCode() != 0 {
