@@ -194,111 +194,13 @@ func snapshot(ctx context.Context, conn *sql.Conn) (end func(), err error) {
 	}, nil
 }
 
-// individualExprs are the per-person aggregates of an individuals export,
-// by output column name, over the person's events in range (alias ev).
-var individualExprs = map[string]string{
-	"IndvId":              "m.indv_id",
-	"UserAppKey":          "p.uid",
-	"UserDisplayName":     "p.display_name",
-	"UserEmail":           "p.email",
-	"UserCreated":         "p.created",
-	"FirstEventStart":     "m.first_event_start",
-	"LastEventStart":      "m.last_event_start",
-	"NumSessions":         "m.num_sessions",
-	"NumPages":            "m.num_pages",
-	"NumEvents":           "m.num_events",
-	"TotalActiveDuration": "a.total_active_duration",
-	"LastPageUrl":         "m.last_page_url",
-	"LastBrowser":         "m.last_browser",
-	"LastDevice":          "m.last_device",
-	"LastOperatingSystem": "m.last_os",
-	"LastCountry":         "m.last_country",
-}
-
-func (db *DB) individualsQuery(q store.ExportQuery, count bool) (sqlBuilder, error) {
-	var s sqlBuilder
-	s.add("WITH ev AS (SELECT e.indv_id, e.session_id, e.page_id," +
-		" e.event_start, e.event_id, e.page_active_duration, e.page_url," +
-		" e.browser, e.device, e.os, e.country FROM events e")
-	s.where(q)
-	s.add(`), m AS (SELECT indv_id,
-  min(event_start) AS first_event_start,
-  max(event_start) AS last_event_start,
-  count(DISTINCT session_id) AS num_sessions,
-  count(DISTINCT page_id) AS num_pages,
-  count(*) AS num_events,
-  arg_max(page_url, (event_start, event_id)) AS last_page_url,
-  arg_max(browser, (event_start, event_id)) AS last_browser,
-  arg_max(device, (event_start, event_id)) AS last_device,
-  arg_max(os, (event_start, event_id)) AS last_os,
-  arg_max(country, (event_start, event_id)) AS last_country
-FROM ev GROUP BY indv_id),
-a AS (SELECT indv_id, sum(d)::BIGINT AS total_active_duration FROM (
-  SELECT indv_id, page_id, max(page_active_duration) AS d
-  FROM ev GROUP BY indv_id, page_id) GROUP BY indv_id)
-`)
-	if count {
-		s.add("SELECT count(*) FROM m")
-		return s, nil
-	}
-	parts := make([]string, len(q.Columns))
-	for i, c := range q.Columns {
-		switch {
-		case c.Prop != nil && c.Prop.Scope == event.ScopeUser:
-			parts[i] = propExpr("p.props", c.Prop.Key)
-		case c.Column != nil && individualExprs[c.Name] != "":
-			parts[i] = individualExprs[c.Name]
-		default:
-			return s, fmt.Errorf("column %q is not an individuals column", c.Name)
-		}
-	}
-	s.add("SELECT " + strings.Join(parts, ", ") + " FROM m" +
-		" LEFT JOIN a ON a.indv_id = m.indv_id" +
-		" LEFT JOIN people p ON p.org_id = ? AND p.indv_id = m.indv_id" +
-		" ORDER BY COALESCE(p.uid, CAST(m.indv_id AS VARCHAR)), m.indv_id")
-	s.args = append(s.args, string(q.Org))
-	s.limit(q.Limit)
-	return s, nil
-}
-
-// ExportIndividuals streams one row per person active in the range.
-func (db *DB) ExportIndividuals(ctx context.Context, q store.ExportQuery, fn store.RowFunc) error {
-	s, err := db.individualsQuery(q, false)
-	if err != nil {
-		return err
-	}
-	conn, err := db.sql.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("export query: %w", err)
-	}
-	defer conn.Close()
-	end, err := snapshot(ctx, conn)
-	if err != nil {
-		return err
-	}
-	defer end()
-	if q.OnTotal != nil {
-		c, err := db.individualsQuery(q, true)
-		if err != nil {
-			return err
-		}
-		var n int64
-		if err := conn.QueryRowContext(ctx, c.b.String(), c.args...).Scan(&n); err != nil {
-			return fmt.Errorf("count export rows: %w", err)
-		}
-		q.OnTotal(n)
-	}
-	return stream(ctx, conn, s, q.Columns, fn)
-}
-
 // CountExport counts the rows an export would write.
 func (db *DB) CountExport(ctx context.Context, q store.ExportQuery, individuals bool) (int64, error) {
 	var s sqlBuilder
 	if individuals {
-		var err error
-		if s, err = db.individualsQuery(q, true); err != nil {
-			return 0, err
-		}
+		s.add("SELECT count(*) FROM (SELECT e.indv_id FROM events e")
+		s.where(q)
+		s.add(" GROUP BY e.indv_id)")
 	} else {
 		s.add("SELECT count(*) FROM events e")
 		s.where(q)
