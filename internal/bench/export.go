@@ -174,6 +174,7 @@ type exportCase struct {
 	gzip        bool
 	sel         string
 	previewRows int64
+	individuals bool // TYPE_INDIVIDUAL: a row per person
 }
 
 func (c exportCase) label() string {
@@ -292,7 +293,11 @@ func (s *server) runExport(ctx context.Context, c exportCase) (operation, error)
 	if c.gzip {
 		compression = "COMPRESSION_GZIP"
 	}
-	body := map[string]string{"segmentId": c.seg, "type": "TYPE_EVENT",
+	typ := "TYPE_EVENT"
+	if c.individuals {
+		typ = "TYPE_INDIVIDUAL"
+	}
+	body := map[string]string{"segmentId": c.seg, "type": typ,
 		"format": c.format.API, "compression": compression}
 	start := time.Now()
 	var created struct{ OperationID string }

@@ -94,7 +94,11 @@ func (r *Result) tables() []*table {
 		t := &table{title: "Server process memory: exports of everyone",
 			head: []string{"export", "rows", "seconds", "rows/s", "peak RSS"}}
 		for _, x := range sm.Exports {
-			t.add(x.Format+" gzip", count(x.Rows), fmt.Sprintf("%.1f", x.Seconds),
+			name := x.Format + " gzip"
+			if x.Individuals {
+				name += " (individuals)"
+			}
+			t.add(name, count(x.Rows), fmt.Sprintf("%.1f", x.Seconds),
 				rateText(float64(x.Rows)/x.Seconds), mib(x.PeakRSS))
 		}
 		t.notes = append(t.notes, fmt.Sprintf("A `backstory serve` process of its own "+

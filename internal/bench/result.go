@@ -164,7 +164,7 @@ func judge(r *Result) []Target {
 		bad := []string{}
 		if sm := r.ServerMemory; sm != nil {
 			for _, x := range sm.Exports {
-				if x.Rows != rows {
+				if !x.Individuals && x.Rows != rows {
 					bad = append(bad, fmt.Sprintf("server process %s: wrote %d of %d",
 						x.Format, x.Rows, rows))
 				}
