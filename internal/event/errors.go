@@ -19,6 +19,7 @@ const (
 	CodeConflict     Code = "conflict"
 	CodeTooLarge     Code = "payload_too_large"
 	CodeRateLimited  Code = "too_many_requests"
+	CodeUnavailable  Code = "unavailable" // for the moment: retry later
 	CodeInternal     Code = "internal"
 )
 

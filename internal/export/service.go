@@ -195,6 +195,11 @@ func userMessage(err error) string {
 	if errors.As(err, &e) {
 		return e.Message
 	}
+	if store.IsOutOfMemory(err) {
+		return "the server ran short of memory for this export while other " +
+			"work held it; create it again, and if it keeps failing, ask the " +
+			"operator to raise serve's --memory-limit"
+	}
 	// Other errors come from the machinery; say so without hiding them.
 	return "the export failed on the server (" + err.Error() + "); " +
 		"create it again, and tell the operator if it keeps failing"

@@ -129,15 +129,27 @@ func statusOf(c event.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case event.CodeRateLimited:
 		return http.StatusTooManyRequests
+	case event.CodeUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
 
 // writeError answers with the JSON error body. Internal errors are logged
 // by the caller and shown as a generic message.
+//
+// The store running short of memory is not a fault in the request: it is
+// a 503 with Retry-After, so that clients send the same request again.
 func writeError(w http.ResponseWriter, err error) {
 	code := event.ErrorCode(err)
 	msg := err.Error()
+	if code == event.CodeInternal && store.IsOutOfMemory(err) {
+		code = event.CodeUnavailable
+		msg = "the server is short of memory for this request right now; " +
+			"send it again shortly (if this keeps happening, the operator " +
+			"can raise serve's --memory-limit)"
+		w.Header().Set("Retry-After", "5")
+	}
 	if code == event.CodeInternal {
 		msg = "internal error; the server log has the details"
 	}

@@ -98,7 +98,7 @@ func (s *Server) recEvents(w http.ResponseWriter, r *http.Request) {
 		h.Set("Retry-After", "5")
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
 			"message": "the server could not store this batch now; send it again",
-			"code":    "unavailable"})
+			"code":    string(event.CodeUnavailable)})
 		return
 	}
 	EventsIngested.WithLabelValues("browser").Add(float64(n))

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"net/http"
 
+	"github.com/backstory-dev/backstory/internal/event"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -37,7 +38,7 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	if err := s.Events.Ping(r.Context()); err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{
-			"message": "the event store does not answer", "code": "unavailable"})
+			"message": "the event store does not answer", "code": string(event.CodeUnavailable)})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})

@@ -7,6 +7,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/backstory-dev/backstory/internal/event"
@@ -205,4 +206,12 @@ type PreviewResult struct {
 type Previewer interface {
 	Preview(ctx context.Context, q PreviewQuery) (PreviewResult, error)
 	CountPeople(ctx context.Context, org string, people Query) (int64, error)
+}
+
+// IsOutOfMemory reports whether err is the store running out of its
+// memory budget, which other work holds for the moment: the same request
+// may succeed when retried. DuckDB names the error class in the message
+// (its Go driver and its C API alike).
+func IsOutOfMemory(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "Out of Memory Error")
 }
