@@ -303,8 +303,15 @@ func (s *server) runExport(ctx context.Context, c exportCase) (operation, error)
 	var created struct{ OperationID string }
 	err := s.call(ctx, s.adminKey, "POST", "/segments/v1/exports", body, &created)
 	var op operation
-	for err == nil {
+	for busy := 0; err == nil; {
 		err = s.call(ctx, s.adminKey, "GET", "/operations/v1/"+created.OperationID, nil, &op)
+		if retryLater(err) && busy < 100 {
+			// The export may hold the server's memory; poll as a
+			// client told to retry would.
+			busy, err = busy+1, nil
+			time.Sleep(time.Second)
+			continue
+		}
 		if err != nil || op.State != "PENDING" {
 			break
 		}

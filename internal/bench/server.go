@@ -177,8 +177,8 @@ func (s *server) call(ctx context.Context, key, method, path string, body, out a
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s %s: HTTP %d: %s", method, path,
-			resp.StatusCode, bytes.TrimSpace(raw))
+		return &statusError{status: resp.StatusCode, text: fmt.Sprintf("%s %s: HTTP %d: %s",
+			method, path, resp.StatusCode, bytes.TrimSpace(raw))}
 	}
 	if out == nil {
 		return nil
@@ -197,4 +197,19 @@ func randomHex() string {
 	var b [6]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// statusError is an answer other than 200.
+type statusError struct {
+	status int
+	text   string
+}
+
+func (e *statusError) Error() string { return e.text }
+
+// retryLater reports whether err is a 503, which asks for the same
+// request again shortly.
+func retryLater(err error) bool {
+	var se *statusError
+	return errors.As(err, &se) && se.status == http.StatusServiceUnavailable
 }
