@@ -20,8 +20,9 @@ func TestMain(m *testing.M) {
 }
 
 // TestBenchServerProcess runs the bench's export phase at a tiny size,
-// ending with a `serve` process of its own that exports everyone in two
-// formats while the bench reads its memory.
+// ending with a `serve` process of its own that exports everyone's events
+// in two formats and their people while the bench reads its memory, then
+// previews the five segments through it.
 func TestBenchServerProcess(t *testing.T) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -36,13 +37,26 @@ func TestBenchServerProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	sm := res.ServerMemory
-	if sm == nil || len(sm.Exports) != 2 {
-		t.Fatalf("server memory = %+v; want two exports", sm)
+	if sm == nil || len(sm.Exports) != 3 || !sm.Exports[2].Individuals {
+		t.Fatalf("server memory = %+v; want two event exports and one of people", sm)
 	}
 	for _, x := range sm.Exports {
-		if x.Rows != int64(res.Load.Events) || x.PeakRSS < sm.StartRSS || sm.StartRSS <= 0 {
-			t.Errorf("%s: %d rows (want %d), peak %d, start %d", x.Format, x.Rows,
-				res.Load.Events, x.PeakRSS, sm.StartRSS)
+		rowsOK := x.Rows == int64(res.Load.Events)
+		if x.Individuals { // a row per person with events
+			rowsOK = x.Rows > 0 && x.Rows <= int64(res.Load.People)
+		}
+		if !rowsOK || x.PeakRSS < sm.StartRSS || sm.StartRSS <= 0 {
+			t.Errorf("%s (individuals %v): %d rows of %d events, %d people; peak %d, start %d",
+				x.Format, x.Individuals, x.Rows, res.Load.Events, res.Load.People,
+				x.PeakRSS, sm.StartRSS)
+		}
+	}
+	if len(sm.Previews) != 5 {
+		t.Errorf("previews through the server = %+v, want five", sm.Previews)
+	}
+	for _, p := range sm.Previews {
+		if p.People <= 0 || p.HTTPMs <= 0 {
+			t.Errorf("preview %s through the server: %d people in %v ms", p.Segment, p.People, p.HTTPMs)
 		}
 	}
 	for _, tg := range res.Targets {
