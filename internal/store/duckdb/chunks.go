@@ -124,7 +124,16 @@ func (c *chunkConn) query(ctx context.Context, query string, args []any, fn func
 	for {
 		dc := mapping.FetchChunk(res)
 		if dc.Ptr == nil {
-			return ctx.Err()
+			// No chunk is the end of the rows, or a failure while
+			// streaming them (running out of memory, say), which the
+			// result then holds.
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if msg := mapping.ResultError(&res); msg != "" {
+				return errors.New(msg)
+			}
+			return nil
 		}
 		ch.load(dc)
 		err := fn(&ch)

@@ -154,6 +154,15 @@ func TestChunkConnBindsAndReports(t *testing.T) {
 		t.Error("binding a struct succeeded")
 	}
 
+	// A query that fails after its first chunks have streamed reports
+	// the failure; it does not end as if its rows were all read.
+	rows := 0
+	err = c.query(ctx, "SELECT CASE WHEN i < 3000000 THEN i ELSE error('failed midway') END"+
+		" FROM range(6000000) t(i)", nil, func(ch *chunk) error { rows += ch.rows; return nil })
+	if err == nil || !strings.Contains(err.Error(), "failed midway") {
+		t.Errorf("a query failing midway: %d rows, error %v; want its error", rows, err)
+	}
+
 	// A cancelled context interrupts a long query and the connection
 	// still answers afterwards.
 	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
