@@ -43,4 +43,21 @@ func TestStoreOutOfMemoryIsRetryLater(t *testing.T) {
 	if store.IsOutOfMemory(nil) || store.IsOutOfMemory(fmt.Errorf("disk full")) {
 		t.Error("IsOutOfMemory holds for other errors")
 	}
+
+	// DuckDB's words when a commit runs short, and after a fatal error,
+	// as seen from a server at a 16MB limit under load: the first is
+	// worth a retry, the others never are.
+	for msg, want := range map[string]bool{
+		"create operation: TransactionContext Error: Failed to commit: failed to pin " +
+			"block of size 256.0 KiB (15.2 MiB/15.2 MiB used)": true,
+		"create operation: FATAL Error: Failed to rollback transaction. Cannot continue " +
+			"operation. Original Error: Out of Memory Error: failed to pin block": false,
+		"list segments: FATAL Error: database has been invalidated because of a " +
+			"previous fatal error. The database must be restarted prior to being used " +
+			"again. Original error: \"Out of Memory Error\"": false,
+	} {
+		if got := store.IsOutOfMemory(fmt.Errorf("%s", msg)); got != want {
+			t.Errorf("IsOutOfMemory(%q) = %v, want %v", msg, got, want)
+		}
+	}
 }

@@ -210,8 +210,23 @@ type Previewer interface {
 
 // IsOutOfMemory reports whether err is the store running out of its
 // memory budget, which other work holds for the moment: the same request
-// may succeed when retried. DuckDB names the error class in the message
-// (its Go driver and its C API alike).
+// may succeed when retried. DuckDB says so in an "Out of Memory Error",
+// or, when a commit is what runs short, as a failure to pin or allocate
+// a block. A fatal error is never one: after it the database must be
+// restarted, and no retry helps.
 func IsOutOfMemory(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "Out of Memory Error")
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	if strings.Contains(msg, "FATAL Error") || strings.Contains(msg, "database has been invalidated") {
+		return false
+	}
+	for _, s := range []string{"Out of Memory Error", "failed to pin block",
+		"could not allocate block", "failed to allocate data"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
