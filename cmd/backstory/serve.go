@@ -80,6 +80,9 @@ func serve(ctx context.Context, c serveConfig) error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		return errors.New("--tls-cert and --tls-key go together: give both or neither")
 	}
+	if err := checkMemoryLimit(c.MemoryLimit); err != nil {
+		return err
+	}
 	rec, err := captureService(c, log)
 	if err != nil {
 		return err
@@ -263,4 +266,22 @@ func captureService(c serveConfig, log *slog.Logger) (*capture.Service, error) {
 	log.Info("geoip database open", "type", geo.Type(), "path", c.GeoIP)
 	s.Geo = geo
 	return s, nil
+}
+
+// minMemoryLimit is the least --memory-limit serve takes. Below it DuckDB
+// could not answer a segment preview over a small store; at 64MB,
+// previews and event exports over 10 million events ran (individuals
+// exports of that many need 128MB).
+const minMemoryLimit = 64_000_000
+
+func checkMemoryLimit(s string) error {
+	n, err := duckdb.ParseMemoryLimit(s)
+	if err != nil {
+		return fmt.Errorf("--memory-limit: %w", err)
+	}
+	if n < minMemoryLimit {
+		return fmt.Errorf("--memory-limit %s is below 64MB, too little for DuckDB to "+
+			"answer previews and exports; the default is 256MB", s)
+	}
+	return nil
 }

@@ -64,6 +64,13 @@ type DB struct {
 
 // Open opens (creating if needed) the database and applies the schema.
 func Open(ctx context.Context, opt Options) (*DB, error) {
+	var limit int64
+	if opt.MemoryLimit != "" {
+		var err error
+		if limit, err = ParseMemoryLimit(opt.MemoryLimit); err != nil {
+			return nil, err
+		}
+	}
 	init := func(ex driver.ExecerContext) error {
 		// Never reach out to download an extension: fail at once instead.
 		stmts := []string{
@@ -71,8 +78,8 @@ func Open(ctx context.Context, opt Options) (*DB, error) {
 			"SET autoload_known_extensions = false",
 			"SET checkpoint_threshold = '" + checkpointThreshold + "'",
 		}
-		if opt.MemoryLimit != "" {
-			stmts = append(stmts, "SET memory_limit = '"+opt.MemoryLimit+"'")
+		if limit > 0 {
+			stmts = append(stmts, fmt.Sprintf("SET memory_limit = '%dKiB'", max(limit>>10, 1)))
 		}
 		if opt.Threads > 0 {
 			stmts = append(stmts, fmt.Sprintf("SET threads = %d", opt.Threads))
