@@ -213,7 +213,7 @@ func (r *Request) parseTimes(m map[string]json.RawMessage) error {
 	}
 	loc, err := segment.LoadLocation(r.Timezone)
 	if err != nil {
-		return err
+		return event.Invalid("timezone: %v", err)
 	}
 	if r.RenderTimezone, err = str(m, "renderTimezone", "renderTimezone"); err != nil {
 		return err

@@ -167,7 +167,7 @@ func (s *Service) finish(ctx context.Context, op event.Operation, rows int64, er
 	op.Finished = s.now()
 	op.LeaseUntil = time.Time{}
 	if err != nil {
-		op.State, op.Error, op.Pct = event.OpFailed, userMessage(err), 0
+		op.State, op.Error, op.Pct, op.Rows = event.OpFailed, userMessage(err), 0, 0
 		s.Files.Remove(op.ID)
 		s.Log.WarnContext(ctx, "export failed", "operation_id", op.ID, "err", err)
 	} else {
@@ -196,9 +196,9 @@ func userMessage(err error) string {
 		return e.Message
 	}
 	if store.IsOutOfMemory(err) {
-		return "the server ran short of memory for this export while other " +
-			"work held it; create it again, and if it keeps failing, ask the " +
-			"operator to raise serve's --memory-limit"
+		return "the server ran short of memory for this export (other work " +
+			"may have held it); create it again, and if it keeps failing, ask " +
+			"the operator to raise serve's --memory-limit"
 	}
 	// Other errors come from the machinery; say so without hiding them.
 	return "the export failed on the server (" + err.Error() + "); " +
