@@ -268,11 +268,12 @@ func captureService(c serveConfig, log *slog.Logger) (*capture.Service, error) {
 	return s, nil
 }
 
-// minMemoryLimit is the least --memory-limit serve takes. Below it DuckDB
-// could not answer a segment preview over a small store; at 64MB,
-// previews and event exports over 10 million events ran (individuals
-// exports of that many need 128MB).
-const minMemoryLimit = 64_000_000
+// minMemoryLimit is the least --memory-limit serve takes: the least at
+// which everything measured here worked. At 64MB previews and event
+// exports over 10 million events still ran, but loading the demo store
+// failed to commit, and an individuals export of 10 million events needs
+// 128MB.
+const minMemoryLimit = 128_000_000
 
 func checkMemoryLimit(s string) error {
 	n, err := duckdb.ParseMemoryLimit(s)
@@ -280,8 +281,8 @@ func checkMemoryLimit(s string) error {
 		return fmt.Errorf("--memory-limit: %w", err)
 	}
 	if n < minMemoryLimit {
-		return fmt.Errorf("--memory-limit %s is below 64MB, too little for DuckDB to "+
-			"answer previews and exports; the default is 256MB", s)
+		return fmt.Errorf("--memory-limit %s is below 128MB, too little for DuckDB to "+
+			"load, preview and export reliably; the default is 256MB", s)
 	}
 	return nil
 }
