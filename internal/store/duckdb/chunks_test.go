@@ -172,7 +172,7 @@ func TestChunkConnBindsAndReports(t *testing.T) {
 		t.Errorf("cancelled query: %v, want the context's error", err)
 	}
 	var one int64
-	if err := c.query(ctx, "SELECT 1", nil, func(ch *chunk) error { one = ch.cols[0].int64(0); return nil }); err != nil || one != 1 {
+	if err := c.query(ctx, "SELECT 1::BIGINT", nil, func(ch *chunk) error { one = ch.cols[0].int64(0); return nil }); err != nil || one != 1 {
 		t.Errorf("after an interrupt: %d, %v", one, err)
 	}
 }
