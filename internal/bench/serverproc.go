@@ -71,8 +71,8 @@ func (m *ServerMemory) Peak() (ServerMemoryExport, bool) {
 // data folder (which the bench must have closed) and runs, for each
 // format, a gzip export of everyone's events through it, and one of
 // everyone's people as CSV, reading the process's peak resident set after
-// each; then it times the five previews through
-// it, so that the cost of its memory limit to them shows.
+// each; then it times the five previews through it, so that the cost of
+// its memory limit to them shows.
 func measureServerMemory(ctx context.Context, cfg Config, adminKey string) (*ServerMemory, error) {
 	addr, err := freeAddr()
 	if err != nil {

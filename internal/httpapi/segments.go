@@ -270,11 +270,7 @@ func (s *Server) previewSegment(w http.ResponseWriter, r *http.Request) {
 	opt := segment.CompileOptions{Org: org, Now: s.now()}
 	if body.Timezone != "" {
 		if opt.Location, err = segment.LoadLocation(body.Timezone); err != nil {
-			var e *event.Error
-			if errors.As(err, &e) {
-				err = event.Errorf(e.Code, "timezone: %s", e.Message)
-			}
-			writeError(w, err)
+			writeError(w, event.Invalid("timezone: %v", err))
 			return
 		}
 	}

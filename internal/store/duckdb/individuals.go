@@ -123,32 +123,37 @@ func (db *DB) ExportIndividuals(ctx context.Context, q store.ExportQuery, fn sto
 		return err
 	}
 	defer release()
-	var tables [3]string // counts, active time, last event
-	steps := []func() sqlBuilder{
-		func() sqlBuilder { return individualsCounts(q) },
-		func() sqlBuilder { return individualsActive(q) },
-		func() sqlBuilder { return individualsLast(q, tables[0]) },
-	}
-	for i, step := range steps {
-		s := step()
-		name, drop, err := materialize(ctx, exec, store.Query{SQL: s.b.String(), Args: s.args})
+	// The aggregates' tables go with the snapshot's rollback.
+	keep := func(s sqlBuilder) (string, error) {
+		table, _, err := materialize(ctx, exec, store.Query{SQL: s.b.String(), Args: s.args})
 		if err != nil {
-			return fmt.Errorf("export people's aggregates: %w", err)
+			return "", fmt.Errorf("export people's aggregates: %w", err)
 		}
-		defer drop()
-		tables[i] = name
+		return table, nil
+	}
+	counts, err := keep(individualsCounts(q))
+	if err != nil {
+		return err
+	}
+	active, err := keep(individualsActive(q))
+	if err != nil {
+		return err
+	}
+	last, err := keep(individualsLast(q, counts))
+	if err != nil {
+		return err
 	}
 	if q.OnTotal != nil {
 		var n int64
-		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+tables[0]).Scan(&n); err != nil {
+		if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM "+counts).Scan(&n); err != nil {
 			return fmt.Errorf("count export rows: %w", err)
 		}
 		q.OnTotal(n)
 	}
 	var s sqlBuilder
-	s.add("SELECT "+sel+" FROM "+tables[0]+" t"+
-		" LEFT JOIN "+tables[1]+" a ON a.indv_id IS NOT DISTINCT FROM t.indv_id"+
-		" LEFT JOIN "+tables[2]+" l ON l.indv_id IS NOT DISTINCT FROM t.indv_id"+
+	s.add("SELECT "+sel+" FROM "+counts+" t"+
+		" LEFT JOIN "+active+" a ON a.indv_id IS NOT DISTINCT FROM t.indv_id"+
+		" LEFT JOIN "+last+" l ON l.indv_id IS NOT DISTINCT FROM t.indv_id"+
 		" LEFT JOIN people p ON p.org_id = ? AND p.indv_id = t.indv_id"+
 		" ORDER BY COALESCE(p.uid, CAST(t.indv_id AS VARCHAR)), t.indv_id", string(q.Org))
 	s.limit(q.Limit)
